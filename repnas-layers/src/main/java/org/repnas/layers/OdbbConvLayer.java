@@ -1,0 +1,572 @@
+package org.repnas.layers;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Configuration of one optimal diverse branch block (ODBB, RepNAS paper Fig. 3): a KxK convolution block whose output
+ * is the sum of any subset of seven branches ({@link Branch}), each ending in its own BatchNorm, followed by an
+ * activation (ReLU by default). Use it wherever a DL4J network has a convolution + BatchNorm + activation:
+ *
+ * <pre>{@code
+ * .layer(OdbbConvLayer.builder().nOut(64).kernelSize(3).stride(1).preset(BlockPreset.DBB).build())
+ * }</pre>
+ *
+ * <p>Weight sharing (on by default, paper Eq. 5): every branch convolution uses the centre crop of the block's main
+ * KxK kernel; the 1x1 in front of the KxK of the 1x1-KxK branch has its own identity-initialised weight.
+ *
+ * <p>Gates: each branch has an architecture parameter alpha ({@code alpha<branch key>}, e.g. {@code alpha1x1Kxk}), trained by its own updater
+ * ({@link #getAlphaUpdater()}, Adam lr 1e-4, betas 0.5/0.999 by default) without regularization. The set of
+ * {@link #getActiveBranches() active branches} can be changed between iterations; inactive branches cost no compute.
+ * During a search the implementation multiplies each active branch by a straight-through logistic gate
+ * ({@link OdbbConvLayerImpl#setGateNoise}).
+ *
+ * <p>BatchNorm running statistics are parameters with a NoOp updater, updated like DL4J's own BatchNormalization
+ * (their "gradient" is the step towards the batch statistics). They store the variance itself.
+ */
+public class OdbbConvLayer extends SameDiffLayer {
+
+    /** Main KxK kernel, SameDiff's YXIO layout {@code [K, K, nIn/groups, nOut]}. */
+    public static final String MAIN_KERNEL = "W";
+    /** The 1x1 in front of the KxK in the 1x1-KxK branch, {@code [1, 1, nIn/groups, nIn]}. */
+    public static final String PRE_KXK_KERNEL = "W1x1KxkPre";
+
+    private int kernelSize = 3;
+    private int stride = 1;
+    private long nIn;
+    private long nOut;
+    private int groups = 1;
+    private BlockPreset preset;
+    private EnumSet<Branch> branches;
+    private EnumSet<Branch> activeBranches;
+    private boolean weightSharing = true;
+    private double gateTemperature = 1.0;
+    private GateMode gateMode = GateMode.STRAIGHT_THROUGH;
+    private IUpdater alphaUpdater = defaultAlphaUpdater();
+    private double bnEps = 1e-5;
+    private double bnDecay = 0.9;
+    private IActivation activation = Activation.RELU.getActivationFunction();
+    private IWeightInit kernelInit;
+
+    /** For JSON. */
+    protected OdbbConvLayer() {
+    }
+
+    protected OdbbConvLayer(Builder b) {
+        super(b);
+        this.kernelSize = b.kernelSize;
+        this.stride = b.stride;
+        this.nIn = b.nIn;
+        this.nOut = b.nOut;
+        this.groups = b.groups;
+        this.preset = b.preset;
+        this.branches = b.branches == null ? null : EnumSet.copyOf(b.branches);
+        this.weightSharing = b.weightSharing;
+        this.gateTemperature = b.gateTemperature;
+        this.gateMode = b.gateMode;
+        this.alphaUpdater = b.alphaUpdater;
+        this.bnEps = b.bnEps;
+        this.bnDecay = b.bnDecay;
+        this.activation = b.activation;
+        this.kernelInit = b.kernelInit;
+        validateShapeIndependent();
+        if (nIn > 0) {
+            validate();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Adam, lr 1e-4, beta1 0.5, beta2 0.999: the paper's optimizer for the architecture parameters. */
+    public static IUpdater defaultAlphaUpdater() {
+        return new Adam(1e-4, 0.5, 0.999, Adam.DEFAULT_ADAM_EPSILON);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Branches
+
+    /** The branches this block has parameters for (the preset resolved against nIn, nOut and stride). */
+    @JsonIgnore
+    public EnumSet<Branch> getPresentBranches() {
+        if (preset != null) {
+            return preset.branchesFor(nIn, nOut, stride);
+        }
+        return branches == null ? EnumSet.noneOf(Branch.class) : EnumSet.copyOf(branches);
+    }
+
+    /** The branches that run now: all present branches unless {@link #setActiveBranches} narrowed them. */
+    public EnumSet<Branch> getActiveBranches() {
+        return activeBranches == null ? getPresentBranches() : EnumSet.copyOf(activeBranches);
+    }
+
+    /**
+     * Switches branches on or off at run time (between iterations). Every active branch must be present and at least
+     * one must stay active. {@code null} means all present branches.
+     */
+    public void setActiveBranches(Set<Branch> active) {
+        if (active == null) {
+            this.activeBranches = null;
+            return;
+        }
+        EnumSet<Branch> a = active.isEmpty() ? EnumSet.noneOf(Branch.class) : EnumSet.copyOf(active);
+        if (nIn > 0) {
+            checkActive(a);
+        }
+        this.activeBranches = a;
+    }
+
+    /** True when a block of this shape can have the identity branch (nIn == nOut and stride 1). */
+    public boolean identityPossible() {
+        return nIn == nOut && stride == 1;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Validation: every message says what to change.
+
+    private void validateShapeIndependent() {
+        if (kernelSize < 1 || kernelSize % 2 == 0) {
+            throw new IllegalArgumentException(describe() + ": kernelSize must be odd (3, 5, 7, ...) so that every "
+                    + "branch kernel is a centred crop of the main kernel; got " + kernelSize + ". Use kernelSize(3) or kernelSize(5).");
+        }
+        if (stride < 1) {
+            throw new IllegalArgumentException(describe() + ": stride must be 1 or more, got " + stride);
+        }
+        if (groups < 1) {
+            throw new IllegalArgumentException(describe() + ": groups must be 1 or more, got " + groups);
+        }
+        if (nOut <= 0) {
+            throw new IllegalArgumentException(describe() + ": nOut (output channels) must be set and positive, got " + nOut);
+        }
+        if (preset == null && (branches == null || branches.isEmpty())) {
+            throw new IllegalArgumentException(describe() + ": a block needs at least one branch. Set a preset, e.g. "
+                    + "preset(BlockPreset.REPVGG), or branches(Branch.KXK, ...).");
+        }
+        if (preset != null && branches != null) {
+            throw new IllegalArgumentException(describe() + ": set either preset(...) or branches(...), not both.");
+        }
+        if (gateMode == null) {
+            throw new IllegalArgumentException(describe() + ": gateMode must be set (GateMode.STRAIGHT_THROUGH by default)");
+        }
+        if (!(gateTemperature > 0)) {
+            throw new IllegalArgumentException(describe() + ": gateTemperature (lambda) must be positive, got " + gateTemperature);
+        }
+        if (!(bnDecay >= 0 && bnDecay < 1) || !(bnEps > 0)) {
+            throw new IllegalArgumentException(describe() + ": bnDecay must be in [0, 1) and bnEps positive, got decay "
+                    + bnDecay + ", eps " + bnEps);
+        }
+    }
+
+    /** Checks everything that depends on nIn; called once nIn is known. */
+    public void validate() {
+        validateShapeIndependent();
+        if (nIn <= 0) {
+            throw new IllegalStateException(describe() + ": nIn is not known: set nIn(...) or the network's input type "
+                    + "(e.g. .setInputType(InputType.convolutional(h, w, channels))).");
+        }
+        if (nIn % groups != 0 || nOut % groups != 0) {
+            throw new IllegalArgumentException(describe() + ": nIn (" + nIn + ") and nOut (" + nOut
+                    + ") must both be divisible by groups (" + groups + ").");
+        }
+        if (branches != null && branches.contains(Branch.IDENTITY) && !identityPossible()) {
+            throw new IllegalArgumentException(describe() + ": the identity branch needs nIn == nOut and stride 1, got nIn="
+                    + nIn + ", nOut=" + nOut + ", stride=" + stride + ". Remove Branch.IDENTITY, or use a preset "
+                    + "(presets add identity only where it can exist).");
+        }
+        if (getPresentBranches().isEmpty()) {
+            throw new IllegalArgumentException(describe() + ": no branch is left for this block.");
+        }
+        if (activeBranches != null) {
+            checkActive(activeBranches);
+        }
+    }
+
+    private void checkActive(EnumSet<Branch> active) {
+        if (active.isEmpty()) {
+            throw new IllegalArgumentException(describe() + ": at least one branch must stay active (present: "
+                    + getPresentBranches() + ").");
+        }
+        EnumSet<Branch> missing = EnumSet.copyOf(active);
+        missing.removeAll(getPresentBranches());
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(describe() + ": cannot activate " + missing
+                    + ": the block has no such branch (present: " + getPresentBranches() + ").");
+        }
+    }
+
+    private String describe() {
+        return "OdbbConvLayer" + (layerName == null ? "" : " '" + layerName + "'");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Parameters
+
+    /** Spatial size (kH, kW) of a branch's own convolution kernel. */
+    static int[] branchKernelSize(Branch b, int k) {
+        return switch (b) {
+            case KXK, CONV_1X1_KXK -> new int[]{k, k};
+            case CONV_1X1, CONV_1X1_AVG -> new int[]{1, 1};
+            case CONV_1XK -> new int[]{1, k};
+            case CONV_KX1 -> new int[]{k, 1};
+            case IDENTITY -> null;
+        };
+    }
+
+    /** Name of a branch's own kernel parameter when weight sharing is off (KxK always uses {@link #MAIN_KERNEL}). */
+    public static String branchKernelParam(Branch b) {
+        return b == Branch.KXK ? MAIN_KERNEL : MAIN_KERNEL + b.paramKey();
+    }
+
+    /** Parameter names of a branch's BatchNorm: gamma, beta, running mean, running variance. */
+    public static String[] bnParams(String bnName) {
+        return new String[]{bnName + "Gamma", bnName + "Beta", bnName + "Mean", bnName + "Var"};
+    }
+
+    /** Name of the BatchNorm ending a branch (also the prefix of its four parameters). */
+    public static String branchBn(Branch b) {
+        return "bn" + b.paramKey();
+    }
+
+    /** Name of the padding BatchNorm inside the 1x1-KxK and 1x1-AVG branches. */
+    public static String innerBn(Branch b) {
+        return "bn" + b.paramKey() + "Inner";
+    }
+
+    /** Name of a branch's architecture parameter, shape {@code [1, 1]}. */
+    public static String alphaParam(Branch b) {
+        return "alpha" + b.paramKey();
+    }
+
+    /** Channels of the inner BatchNorm of the 1x1-KxK (nIn) and 1x1-AVG (nOut) branches. */
+    long innerBnChannels(Branch b) {
+        return b == Branch.CONV_1X1_KXK ? nIn : nOut;
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        EnumSet<Branch> present = getPresentBranches();
+        long inPerGroup = nIn / groups;
+        boolean needsMain = weightSharing ? present.stream().anyMatch(b -> b != Branch.IDENTITY) : present.contains(Branch.KXK);
+        if (needsMain) {
+            params.addWeightParam(MAIN_KERNEL, kernelSize, kernelSize, inPerGroup, nOut);
+        }
+        for (Branch b : present) {
+            if (!weightSharing && b != Branch.KXK && b != Branch.IDENTITY) {
+                int[] hw = branchKernelSize(b, kernelSize);
+                params.addWeightParam(branchKernelParam(b), hw[0], hw[1], inPerGroup, nOut);
+            }
+            if (b == Branch.CONV_1X1_KXK) {
+                params.addWeightParam(PRE_KXK_KERNEL, 1, 1, inPerGroup, nIn);
+            }
+        }
+        for (Branch b : present) {
+            for (String p : bnParams(branchBn(b))) {
+                params.addBiasParam(p, 1, nOut);
+            }
+            if (b == Branch.CONV_1X1_KXK || b == Branch.CONV_1X1_AVG) {
+                for (String p : bnParams(innerBn(b))) {
+                    params.addBiasParam(p, 1, innerBnChannels(b));
+                }
+            }
+            params.addBiasParam(alphaParam(b), 1, 1);
+        }
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            INDArray p = e.getValue();
+            if (name.equals(PRE_KXK_KERNEL)) {
+                // Identity: the 1x1-KxK branch starts as the plain KxK branch.
+                p.assign(0);
+                long inPerGroup = nIn / groups;
+                for (long o = 0; o < nIn; o++) {
+                    p.putScalar(new long[]{0, 0, o % inPerGroup, o}, 1.0);
+                }
+            } else if (name.startsWith(MAIN_KERNEL)) {
+                long receptive = p.size(0) * p.size(1);
+                IWeightInit init = kernelInit == null ? WeightInit.XAVIER.getWeightInitFunction() : kernelInit;
+                init.init(p.size(2) * receptive, (nOut / groups) * receptive, p.shape(), 'c', p);
+            } else if (name.endsWith("Gamma") || name.endsWith("Var")) {
+                p.assign(1.0);
+            } else {
+                p.assign(0.0);      // beta, running mean, alpha
+            }
+        }
+    }
+
+    /** Running statistics: updated by their own delta, not by an optimizer. */
+    public static boolean isRunningStatistic(String param) {
+        return param.endsWith("Mean") || param.endsWith("Var");
+    }
+
+    public static boolean isAlpha(String param) {
+        return param.startsWith("alpha");
+    }
+
+    public static boolean isKernel(String param) {
+        return param.startsWith(MAIN_KERNEL);
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        if (isAlpha(paramName)) {
+            return alphaUpdater;
+        }
+        if (isRunningStatistic(paramName)) {
+            return new NoOp();
+        }
+        return getUpdater();
+    }
+
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        // Weight decay / L2 on convolution kernels only: never on BatchNorm, running statistics or alpha.
+        return isKernel(paramName) ? getRegularization() : Collections.emptyList();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Shapes and network integration
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional in = requireConvolutional(inputType, layerIndex);
+        return InputType.convolutional(outputSize(in.getHeight()), outputSize(in.getWidth()), nOut, CNN2DFormat.NCHW);
+    }
+
+    /** Output height (or width) for an input of size {@code in}: (in + 2*(K/2) - K) / stride + 1. */
+    public long outputSize(long in) {
+        return (in + 2L * (kernelSize / 2) - kernelSize) / stride + 1;
+    }
+
+    private InputType.InputTypeConvolutional requireConvolutional(InputType inputType, int layerIndex) {
+        if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
+            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(), f.getDepth());
+        }
+        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
+            throw new IllegalArgumentException(describe() + " (layer " + layerIndex + ") needs convolutional input "
+                    + "[minibatch, channels, height, width], got input type " + inputType
+                    + ". Set the network's input type with InputType.convolutional(...) or convolutionalFlat(...).");
+        }
+        if (c.getFormat() != CNN2DFormat.NCHW) {
+            throw new IllegalArgumentException(describe() + " supports NCHW activations only, got " + c.getFormat()
+                    + ". Use CNN2DFormat.NCHW for the layers before it.");
+        }
+        return c;
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        InputType.InputTypeConvolutional in = requireConvolutional(inputType, -1);
+        if (nIn <= 0 || override) {
+            nIn = in.getChannels();
+        }
+        validate();
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(inputType, getLayerName());
+    }
+
+    @Override
+    public void applyGlobalConfigToLayer(NeuralNetConfiguration.Builder globalConfig) {
+        if (kernelInit == null) {
+            kernelInit = globalConfig.getWeightInitFn();
+        }
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sameDiff, SDVariable layerInput, Map<String, SDVariable> paramTable, SDVariable mask) {
+        // Only used if someone runs this configuration through DL4J's stock SameDiff layer: inference with the active branches.
+        return OdbbGraph.define(this, sameDiff, layerInput, paramTable::get, getActiveBranches(), false, false).output();
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        validate();
+        if (gradientNormalization != null && gradientNormalization != GradientNormalization.None) {
+            // DL4J normalizes a layer's whole gradient view, which would also rescale the running-statistics steps.
+            throw new IllegalArgumentException(describe() + ": gradient normalization " + gradientNormalization
+                    + " would corrupt the BatchNorm running statistics this layer keeps in its gradient. Set "
+                    + ".gradientNormalization(GradientNormalization.None) on this layer, or clip elsewhere.");
+        }
+        OdbbConvLayerImpl ret = new OdbbConvLayerImpl(conf, networkDataType);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        ret.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        ret.setConf(conf);
+        ret.setListeners(trainingListeners);
+        return ret;
+    }
+
+    @Override
+    public OdbbConvLayer clone() {
+        OdbbConvLayer c = (OdbbConvLayer) super.clone();
+        c.branches = branches == null ? null : EnumSet.copyOf(branches);
+        c.activeBranches = activeBranches == null ? null : EnumSet.copyOf(activeBranches);
+        return c;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Getters and setters (JSON)
+
+    public int getKernelSize() { return kernelSize; }
+    public void setKernelSize(int kernelSize) { this.kernelSize = kernelSize; }
+    public int getStride() { return stride; }
+    public void setStride(int stride) { this.stride = stride; }
+    public long getNIn() { return nIn; }
+    public void setNIn(long nIn) { this.nIn = nIn; }
+    public long getNOut() { return nOut; }
+    public void setNOut(long nOut) { this.nOut = nOut; }
+    public int getGroups() { return groups; }
+    public void setGroups(int groups) { this.groups = groups; }
+    public BlockPreset getPreset() { return preset; }
+    public void setPreset(BlockPreset preset) { this.preset = preset; }
+    /** The explicitly requested branches (null when a preset is used); see {@link #getPresentBranches()}. */
+    public EnumSet<Branch> getBranches() { return branches == null ? null : EnumSet.copyOf(branches); }
+    public void setBranches(Set<Branch> branches) {
+        this.branches = branches == null ? null : branches.isEmpty() ? EnumSet.noneOf(Branch.class) : EnumSet.copyOf(branches);
+    }
+    public boolean isWeightSharing() { return weightSharing; }
+    public void setWeightSharing(boolean weightSharing) { this.weightSharing = weightSharing; }
+    public double getGateTemperature() { return gateTemperature; }
+    public void setGateTemperature(double gateTemperature) { this.gateTemperature = gateTemperature; }
+    public GateMode getGateMode() { return gateMode; }
+    public void setGateMode(GateMode gateMode) { this.gateMode = gateMode; }
+    public IUpdater getAlphaUpdater() { return alphaUpdater; }
+    public void setAlphaUpdater(IUpdater alphaUpdater) { this.alphaUpdater = alphaUpdater; }
+    public double getBnEps() { return bnEps; }
+    public void setBnEps(double bnEps) { this.bnEps = bnEps; }
+    public double getBnDecay() { return bnDecay; }
+    public void setBnDecay(double bnDecay) { this.bnDecay = bnDecay; }
+    public IActivation getActivation() { return activation; }
+    public void setActivation(IActivation activation) { this.activation = activation; }
+    public IWeightInit getKernelInit() { return kernelInit; }
+    public void setKernelInit(IWeightInit kernelInit) { this.kernelInit = kernelInit; }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) return true;
+        if (!(o instanceof OdbbConvLayer that) || !super.equals(o)) return false;
+        return kernelSize == that.kernelSize && stride == that.stride && nIn == that.nIn && nOut == that.nOut
+                && groups == that.groups && weightSharing == that.weightSharing
+                && Double.compare(gateTemperature, that.gateTemperature) == 0 && Double.compare(bnEps, that.bnEps) == 0
+                && Double.compare(bnDecay, that.bnDecay) == 0 && preset == that.preset && gateMode == that.gateMode
+                && Objects.equals(branches, that.branches) && Objects.equals(activeBranches, that.activeBranches)
+                && Objects.equals(alphaUpdater, that.alphaUpdater) && Objects.equals(activation, that.activation)
+                && Objects.equals(kernelInit, that.kernelInit);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), kernelSize, stride, nIn, nOut, groups, preset, branches, activeBranches,
+                weightSharing, gateTemperature, gateMode, alphaUpdater, bnEps, bnDecay, activation, kernelInit);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(K=" + kernelSize + ", stride=" + stride + ", nIn=" + nIn + ", nOut=" + nOut
+                + (groups > 1 ? ", groups=" + groups : "") + ", branches=" + (preset != null ? preset : branches)
+                + (activeBranches != null ? ", active=" + activeBranches : "") + ")";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** Builder for {@link OdbbConvLayer}. Defaults: K=3, stride 1, groups 1, weight sharing, ReLU. */
+    public static class Builder extends SameDiffLayer.Builder<Builder> {
+        private int kernelSize = 3;
+        private int stride = 1;
+        private long nIn;
+        private long nOut;
+        private int groups = 1;
+        private BlockPreset preset;
+        private EnumSet<Branch> branches;
+        private boolean weightSharing = true;
+        private double gateTemperature = 1.0;
+        private GateMode gateMode = GateMode.STRAIGHT_THROUGH;
+        private IUpdater alphaUpdater = defaultAlphaUpdater();
+        private double bnEps = 1e-5;
+        private double bnDecay = 0.9;
+        private IActivation activation = Activation.RELU.getActivationFunction();
+        private IWeightInit kernelInit;
+
+        /** Main kernel size K: odd (3, 5, 7). */
+        public Builder kernelSize(int k) { this.kernelSize = k; return this; }
+        /** Stride of every branch: 1 or 2. */
+        public Builder stride(int s) { this.stride = s; return this; }
+        /** Input channels; usually inferred from the network's input type. */
+        public Builder nIn(long nIn) { this.nIn = nIn; return this; }
+        /** Output channels. */
+        public Builder nOut(long nOut) { this.nOut = nOut; return this; }
+        /** Grouped convolution (RepVGG's g2/g4 variants): nIn and nOut divisible by groups. */
+        public Builder groups(int g) { this.groups = g; return this; }
+        /** A hand-designed block; identity is added only where nIn == nOut and stride 1. */
+        public Builder preset(BlockPreset p) { this.preset = p; return this; }
+        /** An explicit set of branches; identity here must be possible. */
+        public Builder branches(Branch... bs) {
+            this.branches = bs.length == 0 ? EnumSet.noneOf(Branch.class) : EnumSet.of(bs[0], bs);
+            return this;
+        }
+        public Builder branches(Set<Branch> bs) {
+            this.branches = bs.isEmpty() ? EnumSet.noneOf(Branch.class) : EnumSet.copyOf(bs);
+            return this;
+        }
+        /** false: each branch gets its own kernel instead of a crop of the main one (the paper's ablation). */
+        public Builder weightSharing(boolean ws) { this.weightSharing = ws; return this; }
+        /** Temperature lambda of the logistic gates (default 1). */
+        public Builder gateTemperature(double lambda) { this.gateTemperature = lambda; return this; }
+        /** Straight-through gates (default, the paper's) or the relaxed sigmoid gates. */
+        public Builder gateMode(GateMode m) { this.gateMode = m; return this; }
+        /** Updater of the architecture parameters alpha (default Adam 1e-4, 0.5, 0.999). */
+        public Builder alphaUpdater(IUpdater u) { this.alphaUpdater = u; return this; }
+        public Builder bnEps(double eps) { this.bnEps = eps; return this; }
+        /** Running-statistics decay, as DL4J's BatchNormalization (default 0.9). */
+        public Builder bnDecay(double d) { this.bnDecay = d; return this; }
+        /** Activation after the sum of branches (default ReLU; the network's global activation is not used). */
+        public Builder activation(Activation a) { this.activation = a.getActivationFunction(); return this; }
+        public Builder activation(IActivation a) { this.activation = a; return this; }
+        /** Initialisation of the convolution kernels (default: the network's weightInit). */
+        @Override
+        public Builder weightInit(WeightInit w) { super.weightInit(w); this.kernelInit = w.getWeightInitFunction(); return this; }
+        public Builder weightInit(IWeightInit w) { this.kernelInit = w; return this; }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public OdbbConvLayer build() {
+            return new OdbbConvLayer(this);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package org.repnas.layers;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSwish;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The SameDiff forward graph of one ODBB for a given set of active branches. Only active branches get ops, so an
+ * inactive branch costs nothing. In training, BatchNorm uses batch statistics (published as graph variables so that
+ * the running statistics can be updated); in inference it uses the running statistics.
+ *
+ * <p>BatchNorm is written with elementwise ops rather than libnd4j's batchnorm op, whose backward pass assumes the
+ * statistics are batch statistics of its own input: that does not hold for the padded BatchNorm below.
+ */
+final class OdbbGraph {
+
+    /** Name of the placeholder holding the logistic noise zeta of a branch's gate. */
+    static String zetaPlaceholder(Branch b) {
+        return "zeta" + b.paramKey();
+    }
+
+    static String batchMean(String bn) {
+        return bn + "BatchMean";
+    }
+
+    static String batchVar(String bn) {
+        return bn + "BatchVar";
+    }
+
+    /**
+     * @param output      the block's activations
+     * @param trainingBns in training, the BatchNorms whose batch statistics are graph variables
+     *                    ({@link #batchMean}, {@link #batchVar}), with their channel counts
+     */
+    record Outputs(SDVariable output, Map<String, Long> trainingBns) {
+    }
+
+    private final OdbbConvLayer conf;
+    private final SameDiff sd;
+    private final Function<String, SDVariable> params;
+    private final boolean training;
+    private final Map<String, Long> trainingBns = new LinkedHashMap<>();
+
+    private OdbbGraph(OdbbConvLayer conf, SameDiff sd, Function<String, SDVariable> params, boolean training) {
+        this.conf = conf;
+        this.sd = sd;
+        this.params = params;
+        this.training = training;
+    }
+
+    /**
+     * Defines the block on {@code sd}.
+     *
+     * @param params the parameter variables by name; only the ones asked for are used by the graph
+     * @param gated training with gates: each active branch b is scaled by 1 + s - stopGradient(s) (straight-through:
+     *              value exactly 1, gradient that of s) or by s ({@link GateMode#RELAXED}), with
+     *              s = sigmoid((alpha_b + zeta_b) / lambda); zeta_b is the placeholder {@link #zetaPlaceholder(Branch)}
+     */
+    static Outputs define(OdbbConvLayer conf, SameDiff sd, SDVariable input, Function<String, SDVariable> params,
+                          Set<Branch> active, boolean training, boolean gated) {
+        OdbbGraph g = new OdbbGraph(conf, sd, params, training);
+        SDVariable sum = null;
+        for (Branch b : active) {
+            SDVariable y = g.branch(b, input);
+            SDVariable gate = gated ? g.gate(b) : null;
+            y = g.batchNorm(y, OdbbConvLayer.branchBn(b), conf.getNOut(), gate, 0);
+            sum = sum == null ? y : sum.add(y);
+        }
+        if (sum == null) {
+            throw new IllegalStateException("OdbbConvLayer: no active branch");
+        }
+        return new Outputs(activation(sd, conf.getActivation(), sum), g.trainingBns);
+    }
+
+    private SDVariable branch(Branch b, SDVariable x) {
+        int k = conf.getKernelSize();
+        int s = conf.getStride();
+        int p = k / 2;
+        return switch (b) {
+            case KXK -> conv(x, kernel(b), k, k, s, p, p);
+            case CONV_1X1 -> conv(x, kernel(b), 1, 1, s, 0, 0);
+            case CONV_1XK -> conv(x, kernel(b), 1, k, s, 0, p);
+            case CONV_KX1 -> conv(x, kernel(b), k, 1, s, p, 0);
+            case CONV_1X1_KXK -> {
+                SDVariable t = conv(x, params.apply(OdbbConvLayer.PRE_KXK_KERNEL), 1, 1, 1, 0, 0);
+                t = batchNorm(t, OdbbConvLayer.innerBn(b), conf.getNIn(), null, p);
+                yield conv(t, kernel(b), k, k, s, 0, 0);
+            }
+            case CONV_1X1_AVG -> {
+                SDVariable t = conv(x, kernel(b), 1, 1, 1, 0, 0);
+                t = batchNorm(t, OdbbConvLayer.innerBn(b), conf.getNOut(), null, p);
+                yield sd.cnn().avgPooling2d(t, Pooling2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(0).pW(0)
+                        .isNHWC(false).build());
+            }
+            case IDENTITY -> x;
+        };
+    }
+
+    /** A branch's kernel: its own parameter, or (weight sharing) the centre crop of the main kernel (Eq. 5). */
+    private SDVariable kernel(Branch b) {
+        if (!conf.isWeightSharing()) {
+            return params.apply(OdbbConvLayer.branchKernelParam(b));
+        }
+        SDVariable w = params.apply(OdbbConvLayer.MAIN_KERNEL);
+        int k = conf.getKernelSize();
+        int[] hw = OdbbConvLayer.branchKernelSize(b, k);
+        if (hw[0] == k && hw[1] == k) {
+            return w;
+        }
+        int c = k / 2;
+        return w.get(SDIndex.interval(c - hw[0] / 2, c + hw[0] / 2 + 1), SDIndex.interval(c - hw[1] / 2, c + hw[1] / 2 + 1),
+                SDIndex.all(), SDIndex.all());
+    }
+
+    /** NCHW convolution with a YXIO kernel; grouped convolution as per-group convolutions (libnd4j has no groups). */
+    private SDVariable conv(SDVariable x, SDVariable w, int kh, int kw, int stride, int padH, int padW) {
+        // Explicit kH/kW: conv2d_bp fails validation when they are left to be inferred (-1).
+        Conv2DConfig cfg = Conv2DConfig.builder().kH(kh).kW(kw).sH(stride).sW(stride).pH(padH).pW(padW)
+                .dataFormat(Conv2DConfig.NCHW).build();
+        int groups = conf.getGroups();
+        if (groups == 1) {
+            return sd.cnn().conv2d(x, w, cfg);
+        }
+        SDVariable[] xs = sd.split(x, groups, 1);
+        SDVariable[] ws = sd.split(w, groups, 3);
+        SDVariable[] ys = new SDVariable[groups];
+        for (int i = 0; i < groups; i++) {
+            ys[i] = sd.cnn().conv2d(xs[i], ws[i], cfg);
+        }
+        return sd.concat(1, ys);
+    }
+
+    private SDVariable gate(Branch b) {
+        SDVariable zeta = sd.placeHolder(zetaPlaceholder(b), params.apply(OdbbConvLayer.alphaParam(b)).dataType(), 1, 1);
+        SDVariable s = sd.nn().sigmoid(params.apply(OdbbConvLayer.alphaParam(b)).add(zeta).div(conf.getGateTemperature()));
+        SDVariable gate = conf.getGateMode() == GateMode.RELAXED ? s
+                : s.sub(new StopGradient(sd, s).outputVariable()).add(1.0);
+        return gate.reshape(1, 1, 1, 1);
+    }
+
+    /**
+     * BatchNorm over channels of an NCHW map; with {@code padding > 0} the result is padded with the BN output of a
+     * zero input (BN applied to the zero-padded map with the unpadded map's statistics), so that a following
+     * convolution or pooling fuses exactly at the borders. A gate scales gamma and beta, which scales the output.
+     */
+    private SDVariable batchNorm(SDVariable y, String name, long channels, SDVariable gate, int padding) {
+        String[] p = OdbbConvLayer.bnParams(name);
+        SDVariable gamma = params.apply(p[0]).reshape(1, channels, 1, 1);
+        SDVariable beta = params.apply(p[1]).reshape(1, channels, 1, 1);
+        if (gate != null) {
+            gamma = gamma.mul(gate);
+            beta = beta.mul(gate);
+        }
+        SDVariable mean;
+        SDVariable var;
+        if (training) {
+            SDVariable[] mv = sd.math().moments(new String[]{batchMean(name), batchVar(name)}, y, new int[]{0, 2, 3}, true);
+            mean = mv[0];
+            var = mv[1];
+            trainingBns.put(name, channels);
+        } else {
+            mean = params.apply(p[2]).reshape(1, channels, 1, 1);
+            var = params.apply(p[3]).reshape(1, channels, 1, 1);
+        }
+        if (padding > 0) {
+            SDVariable pads = sd.constant(Nd4j.createFromArray(new int[][]{{0, 0}, {0, 0}, {padding, padding}, {padding, padding}}));
+            y = sd.nn().pad(y, pads, 0.0);
+        }
+        SDVariable scale = gamma.mul(sd.math().rsqrt(var.add(conf.getBnEps())));
+        SDVariable shift = beta.sub(mean.mul(scale));
+        return y.mul(scale).add(shift);
+    }
+
+    /** The activations DL4J users put after a convolution, as SameDiff ops. */
+    static SDVariable activation(SameDiff sd, IActivation a, SDVariable x) {
+        if (a == null || a instanceof ActivationIdentity) {
+            return x;
+        } else if (a instanceof ActivationReLU r && r.getMax() == null && r.getThreshold() == null
+                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0)) {
+            return sd.nn().relu(x, 0.0);
+        } else if (a instanceof ActivationLReLU l) {
+            return sd.nn().leakyRelu(x, l.getAlpha());
+        } else if (a instanceof ActivationReLU6) {
+            return sd.nn().relu6(x, 0.0);
+        } else if (a instanceof ActivationSigmoid) {
+            return sd.nn().sigmoid(x);
+        } else if (a instanceof ActivationTanH) {
+            return sd.math().tanh(x);
+        } else if (a instanceof ActivationSwish) {
+            return sd.nn().swish(x);
+        } else if (a instanceof ActivationELU e && e.getAlpha() == 1.0) {
+            return sd.nn().elu(x);
+        }
+        throw new IllegalArgumentException("OdbbConvLayer: activation " + a + " is not supported; use one of "
+                + supportedActivations());
+    }
+
+    static List<String> supportedActivations() {
+        return new ArrayList<>(List.of("IDENTITY", "RELU", "LEAKYRELU", "RELU6", "SIGMOID", "TANH", "SWISH", "ELU"));
+    }
+}

@@ -1,0 +1,80 @@
+package org.repnas.layers;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/** Small networks and random parameters shared by the layer tests. */
+final class TestNetworks {
+    private TestNetworks() {
+    }
+
+    /** A network holding just one block, for inference comparisons. */
+    static MultiLayerNetwork singleBlock(OdbbConvLayer block, DataType type, long h, long w) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .dataType(type).seed(7).updater(new NoOp())
+                .list()
+                .layer(block)
+                .setInputType(InputType.convolutional(h, w, block.getNIn()))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    /**
+     * Random values everywhere, including BatchNorm running statistics, the identity-initialised inner 1x1 and alpha,
+     * so that no branch is trivially the identity.
+     */
+    static void randomize(Map<String, INDArray> params, long seed) {
+        Random r = new Random(seed);
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String n = e.getKey();
+            INDArray p = e.getValue();
+            for (long i = 0; i < p.length(); i++) {
+                double v;
+                if (n.endsWith("Gamma")) v = 0.5 + r.nextDouble();
+                else if (n.endsWith("Var")) v = 0.5 + 1.5 * r.nextDouble();
+                else if (n.endsWith("Beta") || n.endsWith("Mean")) v = r.nextDouble() - 0.5;
+                else v = r.nextGaussian() * 0.5;
+                p.putScalar(i, v);
+            }
+        }
+    }
+
+    static INDArray randomInput(DataType type, long seed, long... shape) {
+        Nd4j.getRandom().setSeed(seed);
+        return Nd4j.randn(DataType.DOUBLE, shape).castTo(type);
+    }
+
+    /** Every subset of {@code of} (including the empty one), in a fixed order. */
+    static Set<EnumSet<Branch>> subsets(EnumSet<Branch> of) {
+        Branch[] bs = of.toArray(new Branch[0]);
+        Set<EnumSet<Branch>> out = new LinkedHashSet<>();
+        for (int mask = 0; mask < (1 << bs.length); mask++) {
+            EnumSet<Branch> s = EnumSet.noneOf(Branch.class);
+            for (int i = 0; i < bs.length; i++) {
+                if ((mask & (1 << i)) != 0) s.add(bs[i]);
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    static double relativeError(INDArray actual, INDArray expected) {
+        INDArray a = actual.castTo(DataType.DOUBLE);
+        INDArray e = expected.castTo(DataType.DOUBLE);
+        return a.sub(e).norm2Number().doubleValue() / e.norm2Number().doubleValue();
+    }
+}
