@@ -23,6 +23,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -67,6 +68,8 @@ public class OdbbConvLayer extends SameDiffLayer {
     private int groups = 1;
     private BlockPreset preset;
     private EnumSet<Branch> branches;
+    /** null: all present branches. JSON keeps the field itself, not the resolved set. */
+    @JsonProperty("activeBranches")
     private EnumSet<Branch> activeBranches;
     private boolean weightSharing = true;
     private double gateTemperature = 1.0;
@@ -126,6 +129,7 @@ public class OdbbConvLayer extends SameDiffLayer {
     }
 
     /** The branches that run now: all present branches unless {@link #setActiveBranches} narrowed them. */
+    @JsonIgnore
     public EnumSet<Branch> getActiveBranches() {
         return activeBranches == null ? getPresentBranches() : EnumSet.copyOf(activeBranches);
     }
@@ -134,6 +138,7 @@ public class OdbbConvLayer extends SameDiffLayer {
      * Switches branches on or off at run time (between iterations). Every active branch must be present and at least
      * one must stay active. {@code null} means all present branches.
      */
+    @JsonIgnore
     public void setActiveBranches(Set<Branch> active) {
         if (active == null) {
             this.activeBranches = null;
