@@ -16,12 +16,12 @@ import java.util.Random;
 import java.util.Set;
 
 /** Small networks and random parameters shared by the layer tests. */
-final class TestNetworks {
+public final class TestNetworks {
     private TestNetworks() {
     }
 
     /** A network holding just one block, for inference comparisons. */
-    static MultiLayerNetwork singleBlock(OdbbConvLayer block, DataType type, long h, long w) {
+    public static MultiLayerNetwork singleBlock(OdbbConvLayer block, DataType type, long h, long w) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .dataType(type).seed(7).updater(new NoOp())
                 .list()
@@ -37,7 +37,7 @@ final class TestNetworks {
      * Random values everywhere, including BatchNorm running statistics, the identity-initialised inner 1x1 and alpha,
      * so that no branch is trivially the identity.
      */
-    static void randomize(Map<String, INDArray> params, long seed) {
+    public static void randomize(Map<String, INDArray> params, long seed) {
         Random r = new Random(seed);
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             String n = e.getKey();
@@ -53,13 +53,13 @@ final class TestNetworks {
         }
     }
 
-    static INDArray randomInput(DataType type, long seed, long... shape) {
+    public static INDArray randomInput(DataType type, long seed, long... shape) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.randn(DataType.DOUBLE, shape).castTo(type);
     }
 
     /** Every subset of {@code of} (including the empty one), in a fixed order. */
-    static Set<EnumSet<Branch>> subsets(EnumSet<Branch> of) {
+    public static Set<EnumSet<Branch>> subsets(EnumSet<Branch> of) {
         Branch[] bs = of.toArray(new Branch[0]);
         Set<EnumSet<Branch>> out = new LinkedHashSet<>();
         for (int mask = 0; mask < (1 << bs.length); mask++) {
@@ -72,7 +72,7 @@ final class TestNetworks {
         return out;
     }
 
-    static double relativeError(INDArray actual, INDArray expected) {
+    public static double relativeError(INDArray actual, INDArray expected) {
         INDArray a = actual.castTo(DataType.DOUBLE);
         INDArray e = expected.castTo(DataType.DOUBLE);
         return a.sub(e).norm2Number().doubleValue() / e.norm2Number().doubleValue();

@@ -1,0 +1,67 @@
+package org.repnas.zoo;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.repnas.layers.BlockPreset;
+import org.repnas.layers.Branch;
+import org.repnas.layers.OdbbConvLayer;
+import org.repnas.layers.OdbbConvLayerImpl;
+import org.repnas.layers.TestNetworks;
+
+import java.util.EnumSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NetworkFuserTest {
+
+    @Test
+    void fusedMultiLayerNetworkGivesTheSameOutput() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).list()
+                .layer(OdbbConvLayer.builder().nOut(8).stride(2).preset(BlockPreset.ALL).build())
+                .layer(OdbbConvLayer.builder().nOut(8).preset(BlockPreset.ALL).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(OdbbConvLayer.builder().nOut(12).kernelSize(5).groups(2).preset(BlockPreset.DBB).build())
+                .layer(OdbbConvLayer.builder().nOut(12).preset(BlockPreset.REPVGG).activation(Activation.IDENTITY).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new DenseLayer.Builder().nOut(10).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(5).build())
+                .setInputType(InputType.convolutional(21, 17, 3))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (net.getLayer(i) instanceof OdbbConvLayerImpl) {
+                TestNetworks.randomize(net.getLayer(i).paramTable(), 10 + i);
+            }
+        }
+        ((OdbbConvLayerImpl) net.getLayer(1)).odbbConf().setActiveBranches(EnumSet.of(Branch.CONV_1X1_AVG, Branch.IDENTITY, Branch.CONV_1XK));
+        INDArray x = TestNetworks.randomInput(DataType.FLOAT, 4, 3, 3, 21, 17);
+
+        MultiLayerNetwork fused = NetworkFuser.fuse(net);
+        for (int i : new int[]{0, 1, 3, 4}) {
+            assertInstanceOf(ConvolutionLayer.class, fused.getLayerWiseConfigurations().getConf(i).getLayer());
+        }
+        double err = TestNetworks.relativeError(fused.output(x, false), net.output(x, false));
+        // compare the activations just before the softmax as well: softmax can hide differences
+        double errFeatures = TestNetworks.relativeError(fused.feedForwardToLayer(6, x, false).get(7),
+                net.feedForwardToLayer(6, x, false).get(7));
+        System.out.printf("fused vs multi-branch: output %.2e, features %.2e%n", err, errFeatures);
+        assertTrue(err <= 1e-5 && errFeatures <= 1e-5, err + " / " + errFeatures);
+        assertEquals(net.getLayer(6).params(), fused.getLayer(6).params(), "other layers keep their weights");
+    }
+}
