@@ -108,7 +108,8 @@ public class ShuffledDataSetIterator implements DataSetIterator {
     @Override public int batch() { return batch; }
     @Override public void setPreProcessor(DataSetPreProcessor p) { this.preProcessor = p; }
     @Override public DataSetPreProcessor getPreProcessor() { return preProcessor; }
-    @Override public List<String> getLabels() { return Collections.emptyList(); }
+    /** No label names (null, as DL4J expects; an empty list would make evaluate() see zero classes). */
+    @Override public List<String> getLabels() { return null; }
 
     public int numExamples() {
         return data.numExamples();
