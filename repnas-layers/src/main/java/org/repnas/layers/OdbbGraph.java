@@ -3,23 +3,12 @@ package org.repnas.layers;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationELU;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU6;
-import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSwish;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -89,7 +78,7 @@ final class OdbbGraph {
         if (sum == null) {
             throw new IllegalStateException("OdbbConvLayer: no active branch");
         }
-        return new Outputs(activation(sd, conf.getActivation(), sum), g.trainingBns);
+        return new Outputs(SameDiffActivations.apply(sd, conf.getActivation(), sum), g.trainingBns);
     }
 
     private SDVariable branch(Branch b, SDVariable x) {
@@ -191,31 +180,4 @@ final class OdbbGraph {
         return y.mul(scale).add(shift);
     }
 
-    /** The activations DL4J users put after a convolution, as SameDiff ops. */
-    static SDVariable activation(SameDiff sd, IActivation a, SDVariable x) {
-        if (a == null || a instanceof ActivationIdentity) {
-            return x;
-        } else if (a instanceof ActivationReLU r && r.getMax() == null && r.getThreshold() == null
-                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0.0)) {
-            return sd.nn().relu(x, 0.0);
-        } else if (a instanceof ActivationLReLU l) {
-            return sd.nn().leakyRelu(x, l.getAlpha());
-        } else if (a instanceof ActivationReLU6) {
-            return sd.nn().relu6(x, 0.0);
-        } else if (a instanceof ActivationSigmoid) {
-            return sd.nn().sigmoid(x);
-        } else if (a instanceof ActivationTanH) {
-            return sd.math().tanh(x);
-        } else if (a instanceof ActivationSwish) {
-            return sd.nn().swish(x);
-        } else if (a instanceof ActivationELU e && e.getAlpha() == 1.0) {
-            return sd.nn().elu(x);
-        }
-        throw new IllegalArgumentException("OdbbConvLayer: activation " + a + " is not supported; use one of "
-                + supportedActivations());
-    }
-
-    static List<String> supportedActivations() {
-        return new ArrayList<>(List.of("IDENTITY", "RELU", "LEAKYRELU", "RELU6", "SIGMOID", "TANH", "SWISH", "ELU"));
-    }
 }

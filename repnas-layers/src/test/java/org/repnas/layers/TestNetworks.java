@@ -53,6 +53,21 @@ public final class TestNetworks {
         }
     }
 
+    /**
+     * As {@link #randomize}, but kernels with variance 1 / (fan-in x branches): the activations of a deep stack of
+     * multi-branch blocks stay finite (RepVGG-A0 has 22 blocks of up to 7 summed branches).
+     */
+    public static void randomizeForDepth(Map<String, INDArray> params, long seed) {
+        randomize(params, seed);
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            if (e.getKey().startsWith(OdbbConvLayer.MAIN_KERNEL)) {
+                INDArray w = e.getValue();    // YXIO [kH, kW, in, out]
+                double fanIn = w.size(0) * w.size(1) * w.size(2);
+                w.muli(2.0 / Math.sqrt(fanIn * 7));     // randomize draws N(0, 0.5^2)
+            }
+        }
+    }
+
     public static INDArray randomInput(DataType type, long seed, long... shape) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.randn(DataType.DOUBLE, shape).castTo(type);

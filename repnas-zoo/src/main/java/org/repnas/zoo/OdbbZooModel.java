@@ -1,0 +1,124 @@
+package org.repnas.zoo;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.zoo.ModelMetaData;
+import org.deeplearning4j.zoo.PretrainedType;
+import org.deeplearning4j.zoo.ZooModel;
+import org.deeplearning4j.zoo.ZooType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.repnas.layers.BlockPreset;
+import org.repnas.layers.OdbbConvLayer;
+import org.repnas.search.Architecture;
+
+/**
+ * A DL4J zoo model built from ODBBs: every block uses one {@link BlockPreset} (ALL for a search) or the kept branches
+ * of a searched {@link Architecture}. {@link #init()} gives the multi-branch network; {@link NetworkFuser} its plain
+ * fused form; {@code initPretrained} loads fused pretrained weights where the model ships them.
+ */
+public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
+    protected BlockPreset preset = BlockPreset.ALL;
+    protected Architecture architecture;
+    protected int numClasses;
+    protected int[] inputShape;
+    protected long seed = 42;
+    protected IUpdater updater = new Nesterovs(0.1, 0.9);
+    protected DataType dataType = DataType.FLOAT;
+
+    protected OdbbZooModel(int numClasses, int[] inputShape) {
+        this.numClasses = numClasses;
+        this.inputShape = inputShape;
+    }
+
+    /** The multi-branch network configuration (blocks per the preset, restricted to the architecture if one is set). */
+    public MultiLayerConfiguration conf() {
+        MultiLayerConfiguration conf = layers(new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
+                .updater(updater).weightInit(WeightInit.RELU).list()).build();
+        return architecture == null ? conf : architecture.restrict(conf);
+    }
+
+    /** The network's layers after the global configuration (blocks via {@link #block}). */
+    protected abstract NeuralNetConfiguration.ListBuilder layers(NeuralNetConfiguration.ListBuilder list);
+
+    /** A block with the model's preset. */
+    protected OdbbConvLayer.Builder block(String name, int nOut, int stride, int groups) {
+        return OdbbConvLayer.builder().name(name).nOut(nOut).kernelSize(3).stride(stride).groups(groups).preset(preset);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public MultiLayerNetwork init() {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf());
+        net.init();
+        return net;
+    }
+
+    @Override
+    public Class<? extends Model> modelType() {
+        return MultiLayerNetwork.class;
+    }
+
+    @Override
+    public String pretrainedUrl(PretrainedType pretrainedType) {
+        return null;
+    }
+
+    @Override
+    public long pretrainedChecksum(PretrainedType pretrainedType) {
+        return 0L;
+    }
+
+    @Override
+    public ModelMetaData metaData() {
+        return new ModelMetaData(new int[][]{inputShape}, 1, ZooType.CNN);
+    }
+
+    @Override
+    public void setInputShape(int[][] shape) {
+        this.inputShape = shape[0];
+    }
+
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Options shared by every ODBB zoo model. */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<M extends OdbbZooModel, B extends Builder<M, B>> {
+        protected final M model;
+
+        protected Builder(M model) {
+            this.model = model;
+        }
+
+        /** Every block gets this preset (default ALL, the search space). */
+        public B preset(BlockPreset p) { model.preset = p; model.architecture = null; return (B) this; }
+        /** Every block keeps exactly the architecture's branches (a searched or imported one). */
+        public B architecture(Architecture a) { model.architecture = a; model.preset = BlockPreset.ALL; return (B) this; }
+        public B numClasses(int n) { model.numClasses = n; return (B) this; }
+        /** channels, height, width */
+        public B inputShape(int c, int h, int w) { model.inputShape = new int[]{c, h, w}; return (B) this; }
+        public B seed(long s) { model.seed = s; return (B) this; }
+        public B updater(IUpdater u) { model.updater = u; return (B) this; }
+        public B dataType(DataType t) { model.dataType = t; return (B) this; }
+
+        public M build() {
+            if (model.numClasses < 1) {
+                throw new IllegalArgumentException("numClasses must be at least 1, got " + model.numClasses);
+            }
+            if (model.inputShape.length != 3 || model.inputShape[0] < 1 || model.inputShape[1] < 1 || model.inputShape[2] < 1) {
+                throw new IllegalArgumentException("inputShape must be {channels, height, width}");
+            }
+            return model;
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package org.repnas.zoo;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.repnas.layers.OdbbConvLayerImpl;
+import org.repnas.layers.SameDiffActivations;
+import org.repnas.layers.fusion.BatchNormStats;
+import org.repnas.layers.fusion.FusedConv;
+import org.repnas.layers.fusion.ReparamTransforms;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network, with every ODBB fused, as a plain SameDiff graph: the fast inference path (SameDiff's conv2d runs on
+ * oneDNN where DL4J's ConvolutionLayer does not) and a file {@link SameDiff#load(File, boolean)} reads back. Input
+ * placeholder {@value #INPUT} (NCHW), output variable {@value #OUTPUT}. Grouped blocks stay grouped.
+ *
+ * <p>Covers the layers convolutional classifiers use: ODBB and DL4J convolution, BatchNormalization, max/average
+ * subsampling, global pooling, dense and output layers, activation and dropout layers, CNN-to-dense flattening, and in a
+ * ComputationGraph element-wise and merge vertices. Anything else fails with its class name.
+ */
+public final class SameDiffExport {
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "output";
+
+    private final SameDiff sd = SameDiff.create();
+    private int counter;
+
+    private SameDiffExport() {
+    }
+
+    /** The fused inference graph of a MultiLayerNetwork (ODBBs fused on the way). */
+    public static SameDiff fromNetwork(MultiLayerNetwork net) {
+        SameDiffExport e = new SameDiffExport();
+        SDVariable x = e.sd.placeHolder(INPUT, net.getLayerWiseConfigurations().getDataType(), -1, -1, -1, -1);
+        for (int i = 0; i < net.getnLayers(); i++) {
+            InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
+            x = e.layer(net.getLayer(i), e.preprocess(pre, x));
+        }
+        x.rename(OUTPUT);
+        return e.sd;
+    }
+
+    /** As {@link #fromNetwork(MultiLayerNetwork)} for a ComputationGraph with one input and one output. */
+    public static SameDiff fromNetwork(ComputationGraph net) {
+        ComputationGraphConfiguration conf = net.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
+            throw new UnsupportedOperationException("SameDiff export handles graphs with one input and one output, this one has "
+                    + conf.getNetworkInputs() + " -> " + conf.getNetworkOutputs());
+        }
+        SameDiffExport e = new SameDiffExport();
+        Map<String, SDVariable> values = new HashMap<>();
+        values.put(conf.getNetworkInputs().get(0), e.sd.placeHolder(INPUT, conf.getDataType(), -1, -1, -1, -1));
+        for (int idx : net.topologicalSortOrder()) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex v = net.getVertices()[idx];
+            if (v.isInputVertex()) continue;
+            String name = v.getVertexName();
+            List<String> inputs = conf.getVertexInputs().get(name);
+            SDVariable[] ins = inputs.stream().map(values::get).toArray(SDVariable[]::new);
+            GraphVertex vc = conf.getVertices().get(name);
+            SDVariable out;
+            if (vc instanceof LayerVertex lv) {
+                out = e.layer(v.getLayer(), e.preprocess(lv.getPreProcessor(), ins[0]));
+            } else if (vc instanceof ElementWiseVertex ew) {
+                out = ins[0];
+                for (int i = 1; i < ins.length; i++) {
+                    out = switch (ew.getOp()) {
+                        case Add -> out.add(ins[i]);
+                        case Subtract -> out.sub(ins[i]);
+                        case Product -> out.mul(ins[i]);
+                        case Max -> e.sd.math().max(out, ins[i]);
+                        case Average -> out.add(ins[i]);
+                    };
+                }
+                if (ew.getOp() == ElementWiseVertex.Op.Average) out = out.div(ins.length);
+            } else if (vc instanceof MergeVertex) {
+                out = e.sd.concat(1, ins);
+            } else {
+                throw new UnsupportedOperationException("SameDiff export does not handle vertex '" + name + "' ("
+                        + vc.getClass().getSimpleName() + ")");
+            }
+            values.put(name, out);
+        }
+        values.get(conf.getNetworkOutputs().get(0)).rename(OUTPUT);
+        return e.sd;
+    }
+
+    /** Saves the graph (weights included, no training state) to a file {@code SameDiff.load(file, false)} reads. */
+    public static void save(SameDiff sd, File file) throws IOException {
+        File parent = file.getAbsoluteFile().getParentFile();
+        if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
+            throw new IOException("cannot create folder " + parent);
+        }
+        sd.save(file, false);
+    }
+
+    /** Runs an exported graph on an NCHW batch. */
+    public static INDArray output(SameDiff sd, INDArray input) {
+        return sd.output(Map.of(INPUT, input), OUTPUT).get(OUTPUT);
+    }
+
+    private SDVariable preprocess(InputPreProcessor pre, SDVariable x) {
+        if (pre == null) return x;
+        if (pre instanceof CnnToFeedForwardPreProcessor p) {
+            return x.reshape(-1, p.getNumChannels() * p.getInputHeight() * p.getInputWidth());
+        }
+        throw new UnsupportedOperationException("SameDiff export does not handle preprocessor " + pre.getClass().getSimpleName());
+    }
+
+    private SDVariable layer(Layer layer, SDVariable x) {
+        org.deeplearning4j.nn.conf.layers.Layer c = layer.conf().getLayer();
+        if (layer instanceof OdbbConvLayerImpl odbb) {
+            FusedConv f = odbb.fuse();
+            SDVariable y = conv(x, f.conv().kernel(), f.conv().bias(), f.stride(), f.padding(), f.groups());
+            return SameDiffActivations.apply(sd, f.activation(), y);
+        } else if (c instanceof ConvolutionLayer cl && c.getClass() == ConvolutionLayer.class) {
+            if (cl.getConvolutionMode() == ConvolutionMode.Same || cl.getDilation()[0] != 1 || cl.getDilation()[1] != 1
+                    || cl.getStride()[0] != cl.getStride()[1] || cl.getPadding()[0] != cl.getPadding()[1]) {
+                throw new UnsupportedOperationException("SameDiff export handles truncate-mode, undilated, symmetric "
+                        + "convolutions; layer '" + c.getLayerName() + "' is not one");
+            }
+            INDArray b = cl.hasBias() ? layer.getParam("b").reshape(cl.getNOut()) : null;
+            SDVariable y = conv(x, layer.getParam("W"), b, cl.getStride()[0], cl.getPadding()[0], 1);
+            return SameDiffActivations.apply(sd, cl.getActivationFn(), y);
+        } else if (c instanceof BatchNormalization bn) {
+            INDArray log10 = layer.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
+            BatchNormStats s = log10 != null
+                    ? BatchNormStats.fromDl4jLog10Std(layer.getParam("gamma"), layer.getParam("beta"),
+                    layer.getParam("mean"), log10, bn.getEps())
+                    : BatchNormStats.of(layer.getParam("gamma"), layer.getParam("beta"), layer.getParam("mean"),
+                    layer.getParam("var"), bn.getEps());
+            // inference only: SameDiff's batchNorm op (its gradient is what M2.1 breaks), channels on axis 1, rank 2 or 4
+            return sd.nn().batchNorm(x, constant(s.mean()), constant(s.var()), constant(s.gamma()), constant(s.beta()),
+                    s.eps(), 1);
+        } else if (c instanceof SubsamplingLayer sl) {
+            Pooling2DConfig p = Pooling2DConfig.builder().kH(sl.getKernelSize()[0]).kW(sl.getKernelSize()[1])
+                    .sH(sl.getStride()[0]).sW(sl.getStride()[1]).pH(sl.getPadding()[0]).pW(sl.getPadding()[1])
+                    .isNHWC(false).build();
+            if (sl.getConvolutionMode() == ConvolutionMode.Same) {
+                throw new UnsupportedOperationException("SameDiff export: subsampling layer '" + c.getLayerName() + "' uses Same mode");
+            }
+            return sl.getPoolingType() == PoolingType.MAX
+                    ? sd.cnn().maxPooling2d(x, p) : sd.cnn().avgPooling2d(x, p);
+        } else if (c instanceof GlobalPoolingLayer g) {
+            return g.getPoolingType() == PoolingType.MAX ? x.max(2, 3) : x.mean(2, 3);
+        } else if (c instanceof DenseLayer || c instanceof BaseOutputLayer) {
+            org.deeplearning4j.nn.conf.layers.BaseLayer bl = (org.deeplearning4j.nn.conf.layers.BaseLayer) c;
+            SDVariable y = x.mmul(constant(layer.getParam("W")));
+            if (layer.getParam("b") != null) y = y.add(constant(layer.getParam("b")));
+            return SameDiffActivations.apply(sd, bl.getActivationFn(), y);
+        } else if (c instanceof ActivationLayer a) {
+            return SameDiffActivations.apply(sd, a.getActivationFn(), x);
+        } else if (c instanceof DropoutLayer) {
+            return x;   // inference
+        }
+        throw new UnsupportedOperationException("SameDiff export does not handle layer '" + c.getLayerName() + "' ("
+                + c.getClass().getSimpleName() + "); supported: ODBB, convolution, batch norm, pooling, dense, output, activation, dropout");
+    }
+
+    /** NCHW convolution of an OIHW kernel with bias; grouped as per-group convolutions (libnd4j has no groups). */
+    private SDVariable conv(SDVariable x, INDArray oihw, INDArray bias, int stride, int padding, int groups) {
+        int kh = (int) oihw.size(2);
+        int kw = (int) oihw.size(3);
+        Conv2DConfig cfg = Conv2DConfig.builder().kH(kh).kW(kw).sH(stride).sW(stride).pH(padding).pW(padding)
+                .dataFormat(Conv2DConfig.NCHW).build();
+        SDVariable y;
+        if (groups == 1) {
+            y = sd.cnn().conv2d(x, constant(ReparamTransforms.oihwToYxio(oihw)), cfg);
+        } else {
+            SDVariable[] xs = sd.split(x, groups, 1);
+            SDVariable[] ys = new SDVariable[groups];
+            long perGroup = oihw.size(0) / groups;
+            for (int g = 0; g < groups; g++) {
+                INDArray k = oihw.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(g * perGroup, (g + 1) * perGroup),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all());
+                ys[g] = sd.cnn().conv2d(xs[g], constant(ReparamTransforms.oihwToYxio(k)), cfg);
+            }
+            y = sd.concat(1, ys);
+        }
+        if (bias != null) {
+            y = sd.nn().biasAdd(y, constant(bias.reshape(bias.length())), true);
+        }
+        return y;
+    }
+
+    private SDVariable constant(INDArray value) {
+        return sd.constant("w" + (counter++), value.dup());
+    }
+}
