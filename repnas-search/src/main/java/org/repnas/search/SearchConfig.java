@@ -43,6 +43,8 @@ public class SearchConfig {
     public SearchConfig momentum(double m) { this.momentum = m; return this; }
     public SearchConfig weightDecay(double wd) { this.weightDecay = wd; return this; }
     public SearchConfig modelName(String n) { this.modelName = n; return this; }
+    /** Replaces the budget C. */
+    public SearchConfig withBudget(int c) { this.budget = c; return this; }
     public SearchConfig checkpointEveryEpoch(boolean b) { this.checkpointEveryEpoch = b; return this; }
 
     public int getBudget() { return budget; }

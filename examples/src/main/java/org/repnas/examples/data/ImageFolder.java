@@ -90,6 +90,13 @@ public final class ImageFolder {
         return classes;
     }
 
+    /** Number of images in train/ or val/. */
+    public long count(boolean train) throws IOException {
+        try (Stream<Path> s = Files.walk(root.resolve(train ? "train" : "val"))) {
+            return s.filter(Files::isRegularFile).filter(ImageFolder::isImage).count();
+        }
+    }
+
     /**
      * Minibatches of {@code train} or {@code val}, images resized to size x size, pixels scaled to [0, 1]; the training
      * split in a random order fixed by {@code seed}.

@@ -1,0 +1,133 @@
+package org.repnas.examples;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.repnas.data.EpochDataSource;
+import org.repnas.search.RepNasSearch;
+import org.repnas.search.SearchConfig;
+import org.repnas.zoo.NetworkFuser;
+import org.repnas.zoo.SameDiffExport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.function.Supplier;
+
+/**
+ * What every example main does after loading its data: run (or resume) the search, fuse, evaluate supernet and
+ * fused network on the test data, and write the outputs. Every file is written to a temporary name and renamed into
+ * place, so a failed run never leaves half a file over a previous good one.
+ */
+final class SearchRun {
+    private SearchRun() {
+    }
+
+    /** Search flags shared by the mains. */
+    static Flags withSearchFlags(Flags f, String out, String epochs, String batch, String budget, String lr) {
+        return f.option("out", out, "output folder (checkpoints in OUT/search)")
+                .option("epochs", epochs, "epochs (warm-up 30% with alpha frozen, fixed architecture for the last 10%)")
+                .option("warmup-epochs", "", "warm-up epochs (default 30% of --epochs)")
+                .option("fixed-epochs", "", "epochs training the fixed architecture at the end (default 10%, at least 1)")
+                .option("batch", batch, "minibatch size")
+                .option("budget", budget, "branch budget C: branches kept in the whole network")
+                .option("lr", lr, "initial learning rate of the weights (SGD momentum 0.9, cosine decay)")
+                .option("weight-decay", "1e-4", "weight decay of convolution and dense weights")
+                .option("seed", "42", "random seed")
+                .flag("resume", "continue the search checkpointed in --out/search");
+    }
+
+    static SearchConfig config(Flags f, String modelName) {
+        SearchConfig c = SearchConfig.budget(f.get("budget").isEmpty() ? 0 : f.integer("budget")).epochs(f.integer("epochs")).seed(f.integer("seed"))
+                .learningRate(f.number("lr")).weightDecay(f.number("weight-decay")).modelName(modelName);
+        if (!f.get("warmup-epochs").isEmpty()) c.warmupEpochs(f.integer("warmup-epochs"));
+        if (!f.get("fixed-epochs").isEmpty()) c.fixedEpochs(f.integer("fixed-epochs"));
+        return c;
+    }
+
+    /**
+     * Runs or resumes the search, then fuses and reports.
+     *
+     * @param test     evaluation data for the per-epoch accuracy (may be an iterator over a large set)
+     * @param testHead a batch of test examples for the final table (accuracy comparison and latency)
+     */
+    static RepNasSearch.Result run(Flags f, SearchConfig config, Supplier<MultiLayerNetwork> supernet,
+                                   EpochDataSource train, DataSetIterator test, DataSet testHead) throws IOException {
+        Path out = f.path("out");
+        Path checkpoints = out.resolve("search");
+        long start = System.nanoTime();
+        RepNasSearch.Result result = f.bool("resume")
+                ? RepNasSearch.resume(checkpoints, train, test, System.out)
+                : RepNasSearch.create(config, checkpoints, System.out).run(supernet.get(), train, test);
+        double minutes = (System.nanoTime() - start) / 60e9;
+
+        MultiLayerNetwork net = (MultiLayerNetwork) result.model();
+        MultiLayerNetwork fused = NetworkFuser.fuse(net);
+        SameDiff sd = SameDiffExport.fromNetwork(net);
+        Report report = Report.of(net, fused, sd, testHead);
+
+        Files.createDirectories(out);
+        result.architecture().write(out.resolve("architecture.json"));
+        ArchitecturePicture.write(result.architecture(), out.resolve("architecture.png"));
+        writeModel(fused, out.resolve("fused-model.zip"));
+        Path sdTmp = Files.createTempFile(out, "fused-model", ".sd.tmp");
+        SameDiffExport.save(sd, sdTmp.toFile());
+        Files.move(sdTmp, out.resolve("fused-model.sd"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+        System.out.println();
+        System.out.printf("search and training took %.1f min; the architecture keeps %d branches%n", minutes,
+                result.architecture().keptCount());
+        System.out.print(report.table());
+        System.out.println("wrote " + out.resolve("architecture.json") + ", architecture.png, fused-model.zip (plain DL4J), "
+                + "fused-model.sd (SameDiff), search/history.json");
+        return result;
+    }
+
+    static void writeModel(Model net, Path file) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        ModelSerializer.writeModel(net, tmp.toFile(), false);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Accuracy, parameters and latency of the supernet (final architecture) against its fused forms. */
+    record Report(double supernetAccuracy, double fusedAccuracy, double sameDiffAccuracy, long identicalPredictions,
+                  long examples, long supernetParams, long fusedParams, int latencyBatch, double multiBranchMs,
+                  double fusedMs, double sameDiffMs) {
+
+        static Report of(MultiLayerNetwork supernet, MultiLayerNetwork fused, SameDiff sd, DataSet test) {
+            INDArray x = test.getFeatures();
+            INDArray a = supernet.output(x, false);
+            INDArray b = fused.output(x, false);
+            INDArray c = SameDiffExport.output(sd, x);
+            Evaluation ea = new Evaluation(), eb = new Evaluation(), ec = new Evaluation();
+            ea.eval(test.getLabels(), a);
+            eb.eval(test.getLabels(), b);
+            ec.eval(test.getLabels(), c);
+            long same = a.argMax(1).eq(b.argMax(1)).castTo(DataType.INT).sumNumber().longValue();
+            int lb = (int) Math.min(64, x.size(0));
+            INDArray batch = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, lb));
+            return new Report(ea.accuracy(), eb.accuracy(), ec.accuracy(), same, x.size(0), supernet.numParams(),
+                    fused.numParams(), lb, Timing.medianMs(() -> supernet.output(batch, false)),
+                    Timing.medianMs(() -> fused.output(batch, false)), Timing.medianMs(() -> SameDiffExport.output(sd, batch)));
+        }
+
+        String table() {
+            return String.format("""
+                    | network                        | test accuracy | parameters | latency, batch %-3d |
+                    |--------------------------------|---------------|------------|--------------------|
+                    | supernet, final architecture   | %13.4f | %10d | %15.1f ms |
+                    | fused, plain DL4J layers       | %13.4f | %10d | %15.1f ms |
+                    | fused, SameDiff graph          | %13.4f | %10d | %15.1f ms |
+                    fused predictions identical to the supernet's on %d of %d test images
+                    """, latencyBatch, supernetAccuracy, supernetParams, multiBranchMs, fusedAccuracy, fusedParams, fusedMs,
+                    sameDiffAccuracy, fusedParams, sameDiffMs, identicalPredictions, examples);
+        }
+    }
+}
