@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -178,6 +179,8 @@ public final class SameDiffExport {
             return SameDiffActivations.apply(sd, bl.getActivationFn(), y);
         } else if (c instanceof ActivationLayer a) {
             return SameDiffActivations.apply(sd, a.getActivationFn(), x);
+        } else if (c instanceof CnnLossLayer loss) {
+            return SameDiffActivations.apply(sd, loss.getActivationFn(), x);     // inference: the activation only
         } else if (c instanceof DropoutLayer) {
             return x;   // inference
         }
