@@ -57,6 +57,9 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
 
     private final Map<GraphKey, BlockGraph> graphs = new HashMap<>();
     private EnumMap<Branch, Double> gateNoise;
+    /** While calibrating: per running-statistic parameter, the sum of batch statistics and the number of batches. */
+    private Map<String, INDArray> calibrationSums;
+    private int calibrationBatches;
 
     public OdbbConvLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -91,6 +94,27 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
         return a.getDouble(0);
     }
 
+    /**
+     * Starts re-estimating the running statistics of the active branches (BatchNorm recalibration, as one-shot NAS
+     * does before evaluating a subnet of a supernet): every training-mode forward pass from now on adds its batch
+     * statistics, and {@link #finishCalibration()} makes their average the running statistics.
+     */
+    public void startCalibration() {
+        calibrationSums = new HashMap<>();
+        calibrationBatches = 0;
+    }
+
+    /** Ends a calibration: running mean and variance of every calibrated BatchNorm become the batch averages. */
+    public void finishCalibration() {
+        if (calibrationSums == null) {
+            throw new IllegalStateException(layerId() + ": finishCalibration() without startCalibration()");
+        }
+        for (Map.Entry<String, INDArray> e : calibrationSums.entrySet()) {
+            paramTable.get(e.getKey()).assign(e.getValue().div(calibrationBatches));
+        }
+        calibrationSums = null;
+    }
+
     /** This block's active branches as one KxK convolution with bias (inference semantics). */
     public FusedConv fuse() {
         return OdbbFusion.fuse(odbbConf(), paramTable());
@@ -116,7 +140,25 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
                 id -> SameDiff.getInferenceFactory().create(g.sd));
         is.setMmgr(mmgr);
 
-        INDArray result = g.sd.output(placeholders(in, g, null), g.output).get(g.output);
+        List<String> wanted = new ArrayList<>();
+        wanted.add(g.output);
+        boolean calibrating = training && calibrationSums != null;
+        if (calibrating) {
+            for (String bn : g.trainingBns.keySet()) {
+                wanted.add(OdbbGraph.batchMean(bn));
+                wanted.add(OdbbGraph.batchVar(bn));
+            }
+        }
+        Map<String, INDArray> outs = g.sd.output(placeholders(in, g, null), wanted.toArray(new String[0]));
+        if (calibrating) {
+            for (Map.Entry<String, Long> bn : g.trainingBns.entrySet()) {
+                String[] names = OdbbConvLayer.bnParams(bn.getKey());
+                accumulate(names[2], outs.get(OdbbGraph.batchMean(bn.getKey())), bn.getValue());
+                accumulate(names[3], outs.get(OdbbGraph.batchVar(bn.getKey())), bn.getValue());
+            }
+            calibrationBatches++;
+        }
+        INDArray result = outs.get(g.output);
         boolean actScopedOut = workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
         if (!actScopedOut && (result.data().getParentWorkspace() == null || !result.data().getParentWorkspace().getId()
                 .equals(workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS)))) {
@@ -127,6 +169,14 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
         g.sd.clearPlaceholders(true);
         g.sd.clearOpInputs();
         return result;
+    }
+
+    private void accumulate(String param, INDArray batchStat, long channels) {
+        // the batch statistics live in DL4J's layer workspace; the sums must outlive it
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray v = batchStat.reshape(1, channels).castTo(dataType).dup();
+            calibrationSums.merge(param, v, INDArray::addi);
+        }
     }
 
     @Override

@@ -49,4 +49,30 @@ class RunningStatisticsTest {
         assertTrue(expectedVar.equalsWithEps(block.getParam(id[3]), 1e-12), block.getParam(id[3]) + " vs " + expectedVar);
         assertEquals(inactiveBefore, block.getParam(avg[2]), "an inactive branch's statistics do not move");
     }
+
+    @Test
+    void calibrationSetsRunningStatisticsToTheAverageOfBatchStatistics() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
+                .list()
+                .layer(OdbbConvLayer.builder().nOut(4).preset(BlockPreset.ALL).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(5, 6, 4)).build());
+        net.init();
+        OdbbConvLayerImpl block = (OdbbConvLayerImpl) net.getLayer(0);
+        block.odbbConf().setActiveBranches(EnumSet.of(Branch.IDENTITY, Branch.KXK));
+        String[] id = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.IDENTITY));
+        String[] avg = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.CONV_1X1_AVG));
+        INDArray inactiveBefore = block.getParam(avg[3]).dup();
+        INDArray meanSum = Nd4j.zeros(DataType.DOUBLE, 1, 4), varSum = Nd4j.zeros(DataType.DOUBLE, 1, 4);
+        block.startCalibration();
+        for (int i = 0; i < 3; i++) {
+            INDArray x = TestNetworks.randomInput(DataType.DOUBLE, 10 + i, 8, 4, 5, 6).muli(1 + i).addi(i);
+            net.output(x, true);
+            meanSum.addi(x.mean(0, 2, 3).reshape(1, 4));
+            varSum.addi(x.var(false, 0, 2, 3).reshape(1, 4));
+        }
+        block.finishCalibration();
+        assertTrue(meanSum.div(3).equalsWithEps(block.getParam(id[2]), 1e-12), block.getParam(id[2]).toString());
+        assertTrue(varSum.div(3).equalsWithEps(block.getParam(id[3]), 1e-12), block.getParam(id[3]).toString());
+        assertEquals(inactiveBefore, block.getParam(avg[3]), "inactive branches are not calibrated");
+    }
 }

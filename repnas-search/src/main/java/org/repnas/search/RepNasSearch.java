@@ -192,7 +192,7 @@ public final class RepNasSearch {
             }
             incrementEpochCount(model);
             state.secondsInEpoch += (System.nanoTime() - start) / 1e9;
-            EpochRecord rec = endOfEpoch(model, test, e, phase);
+            EpochRecord rec = endOfEpoch(model, train, test, e, phase);
             state.history.add(rec);
             state.secondsTotal += rec.seconds;
             state.epoch++;
@@ -205,7 +205,14 @@ public final class RepNasSearch {
                 checkpoint(model);
             }
         }
-        Architecture arch = state.fixedArchitecture != null ? state.fixedArchitecture : currentTopAlpha(model);
+        Architecture arch;
+        if (state.fixedArchitecture != null) {
+            arch = state.fixedArchitecture;
+        } else {
+            // no fixed phase: the final architecture keeps statistics estimated for it, so that it fuses well
+            arch = currentTopAlpha(model);
+            calibrate(model, train, Math.max(0, epochs - 1));
+        }
         if (checkpointDir != null) {
             arch.write(checkpointDir.resolve("architecture.json"));
         }
@@ -227,10 +234,24 @@ public final class RepNasSearch {
         return Architecture.of(model, config.modelName);
     }
 
-    private EpochRecord endOfEpoch(Model model, DataSetIterator test, int e, BranchBudgetListener.Mode phase) {
+    private EpochRecord endOfEpoch(Model model, EpochDataSource train, DataSetIterator test, int e,
+                                   BranchBudgetListener.Mode phase) {
+        Map<INDArray, INDArray> saved = null;
         if (phase != BranchBudgetListener.Mode.FIXED) {
             budget.applyTopAlpha(model);           // evaluate (and record) the architecture found so far
+            if (test != null) {
+                saved = runningStatistics(model);
+                calibrate(model, train, e);
+            }
         }
+        EpochRecord r = endOfEpochRecord(model, test, e, phase);
+        if (saved != null) {
+            saved.forEach(INDArray::assign);      // evaluation leaves no trace in the network
+        }
+        return r;
+    }
+
+    private EpochRecord endOfEpochRecord(Model model, DataSetIterator test, int e, BranchBudgetListener.Mode phase) {
         EpochRecord r = new EpochRecord();
         r.epoch = e + 1;
         r.phase = phase.name().toLowerCase();
@@ -290,6 +311,34 @@ public final class RepNasSearch {
     private static void incrementEpochCount(Model model) {
         if (model instanceof MultiLayerNetwork m) m.incrementEpochCount();
         else ((ComputationGraph) model).incrementEpochCount();
+    }
+
+    /** Copies of every ODBB running statistic, keyed by the parameter array to restore them into. */
+    static Map<INDArray, INDArray> runningStatistics(Model model) {
+        Map<INDArray, INDArray> copies = new java.util.IdentityHashMap<>();
+        for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
+            for (Map.Entry<String, INDArray> p : b.layer().paramTable().entrySet()) {
+                if (OdbbConvLayer.isRunningStatistic(p.getKey())) copies.put(p.getValue(), p.getValue().dup());
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * BatchNorm recalibration for the current architecture: running statistics re-estimated from the first training
+     * batches of epoch e (a supernet's running statistics average over every sampled architecture).
+     */
+    private void calibrate(Model model, EpochDataSource train, int e) {
+        if (config.calibrationBatches <= 0) return;
+        List<OdbbBlocks.Block> blocks = OdbbBlocks.require(model);
+        blocks.forEach(b -> b.layer().startCalibration());
+        DataSetIterator it = train.iterator(e);
+        for (int i = 0; i < config.calibrationBatches && it.hasNext(); i++) {
+            INDArray x = it.next().getFeatures();
+            if (model instanceof MultiLayerNetwork m) m.output(x, true);
+            else ((ComputationGraph) model).output(true, x);
+        }
+        blocks.forEach(b -> b.layer().finishCalibration());
     }
 
     /** Running statistics of every ODBB back to mean 0, variance 1 (the architecture changed under them). */

@@ -24,6 +24,7 @@ public class SearchConfig {
     double weightDecay = 1e-4;
     String modelName = "model";
     boolean checkpointEveryEpoch = true;
+    int calibrationBatches = 20;
 
     public static SearchConfig budget(int budget) {
         SearchConfig c = new SearchConfig();
@@ -46,6 +47,11 @@ public class SearchConfig {
     /** Replaces the budget C. */
     public SearchConfig withBudget(int c) { this.budget = c; return this; }
     public SearchConfig checkpointEveryEpoch(boolean b) { this.checkpointEveryEpoch = b; return this; }
+    /**
+     * Training batches used to re-estimate BatchNorm statistics before evaluating the architecture found so far
+     * (warm-up and search epochs; the running statistics mix many sampled architectures). 0: no calibration.
+     */
+    public SearchConfig calibrationBatches(int n) { this.calibrationBatches = n; return this; }
 
     public int getBudget() { return budget; }
     public int getEpochs() { return epochs; }

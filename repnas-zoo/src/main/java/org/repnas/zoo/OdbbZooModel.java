@@ -1,6 +1,10 @@
 package org.repnas.zoo;
 
+import org.apache.commons.io.FileUtils;
+import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -15,6 +19,17 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.search.Architecture;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.Adler32;
+import java.util.zip.Checksum;
 
 /**
  * A DL4J zoo model built from ODBBs: every block uses one {@link BlockPreset} (ALL for a search) or the kept branches
@@ -71,6 +86,52 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
     @Override
     public long pretrainedChecksum(PretrainedType pretrainedType) {
         return 0L;
+    }
+
+    /**
+     * DL4J's zoo mechanism with errors that say what to do: the file is copied from {@link #pretrainedUrl} (a jar
+     * resource works offline) into DL4J's zoo cache ({@code DL4JResources.getDirectory(ZOO_MODEL, modelName())}),
+     * checked against its Adler32 checksum (a mismatch deletes the copy and fails) and restored with ModelSerializer.
+     * The result is the fused, plain DL4J network.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <M extends Model> M initPretrained(PretrainedType type) throws IOException {
+        String url = pretrainedUrl(type);
+        if (url == null) {
+            throw new UnsupportedOperationException(modelName() + " has no pretrained " + type + " weights"
+                    + (availablePretrained().isEmpty() ? "." : "; available: " + availablePretrained())
+                    + " RepVGG's official weights can be imported with RepVggConverter.");
+        }
+        File dir = DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName());
+        File cached = new File(dir, url.substring(url.lastIndexOf('/') + 1));
+        if (!cached.exists()) {
+            File tmp = File.createTempFile(cached.getName(), ".part", dir);
+            try (InputStream in = new URL(url).openStream()) {
+                Files.copy(in, tmp.toPath(), StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                tmp.delete();
+                throw new IOException("Could not copy the pretrained " + modelName() + " model from " + url + ": " + e.getMessage(), e);
+            }
+            Files.move(tmp.toPath(), cached.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        }
+        long expected = pretrainedChecksum(type);
+        if (expected != 0) {
+            Checksum adler = new Adler32();
+            FileUtils.checksum(cached, adler);
+            if (adler.getValue() != expected) {
+                cached.delete();
+                throw new IOException("The pretrained " + modelName() + " file " + cached + " failed its Adler32 checksum "
+                        + "(expected " + expected + ", got " + adler.getValue() + "): the cached copy was corrupt or "
+                        + "replaced. It has been deleted; call initPretrained again to copy it anew from " + url + ".");
+            }
+        }
+        return (M) ModelSerializer.restoreMultiLayerNetwork(cached);
+    }
+
+    /** The pretrained types this model ships. */
+    public List<PretrainedType> availablePretrained() {
+        return Arrays.stream(PretrainedType.values()).filter(t -> pretrainedUrl(t) != null).toList();
     }
 
     @Override
