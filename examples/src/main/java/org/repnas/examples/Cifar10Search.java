@@ -1,7 +1,6 @@
 package org.repnas.examples;
 
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.repnas.data.EpochDataSource;
 import org.repnas.data.ShuffledDataSetIterator;
 import org.repnas.examples.data.Cifar10Binary;
@@ -50,20 +49,12 @@ public final class Cifar10Search {
         int batch = f.integer("batch");
         long seed = f.integer("seed");
         boolean augment = !f.bool("no-augment");
-        EpochDataSource source = new EpochDataSource() {
-            @Override
-            public DataSetIterator iterator(int epoch) {
-                ShuffledDataSetIterator it = new ShuffledDataSetIterator(train, batch, seed, true);
-                it.setEpoch(epoch);
-                if (augment) it.setPreProcessor(new RandomCropFlip(seed, epoch, 4));
-                return it;
-            }
-
-            @Override
-            public long batchesPerEpoch() {
-                return (train.numExamples() + batch - 1) / batch;
-            }
-        };
+        EpochDataSource source = EpochDataSource.of((train.numExamples() + batch - 1) / batch, epoch -> {
+            ShuffledDataSetIterator it = new ShuffledDataSetIterator(train, batch, seed, true);
+            it.setEpoch(epoch);
+            if (augment) it.setPreProcessor(new RandomCropFlip(seed, epoch, 4));
+            return it;
+        });
         SearchRun.run(f, SearchRun.config(f, "VGG-16 (CIFAR-10)").withBudget(budget), model::init, source,
                 new ShuffledDataSetIterator(test, 500, 0, false), head(test, 1000));
     }

@@ -55,21 +55,13 @@ public final class ImageNetSearch {
         long trainImages = folder.count(true);
         System.out.printf("%s on %s: %d classes, %d training and %d validation images, budget %d%n", model.displayName(),
                 f.path("data"), folder.classes().size(), trainImages, folder.count(false), budget);
-        EpochDataSource source = new EpochDataSource() {
-            @Override
-            public DataSetIterator iterator(int epoch) {
-                try {
-                    return folder.iterator(true, size, batch, seed * 1_000_003L + epoch);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        EpochDataSource source = EpochDataSource.of((trainImages + batch - 1) / batch, epoch -> {
+            try {
+                return folder.iterator(true, size, batch, seed * 1_000_003L + epoch);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-
-            @Override
-            public long batchesPerEpoch() {
-                return (trainImages + batch - 1) / batch;
-            }
-        };
+        });
         DataSetIterator val = folder.iterator(false, size, batch, seed);
         SearchRun.run(f, SearchRun.config(f, model.displayName()).withBudget(budget), model::init, source, val,
                 head(folder.iterator(false, size, batch, seed), f.integer("eval-batches")));

@@ -14,6 +14,21 @@ public interface EpochDataSource {
     /** Number of minibatches per epoch. */
     long batchesPerEpoch();
 
+    /** A source from a function of the epoch (which must give the same batches for the same epoch). */
+    static EpochDataSource of(long batchesPerEpoch, java.util.function.IntFunction<DataSetIterator> epoch) {
+        return new EpochDataSource() {
+            @Override
+            public DataSetIterator iterator(int e) {
+                return epoch.apply(e);
+            }
+
+            @Override
+            public long batchesPerEpoch() {
+                return batchesPerEpoch;
+            }
+        };
+    }
+
     /** An in-memory data set reshuffled every epoch with {@code seed}. */
     static EpochDataSource shuffled(DataSet data, int batch, long seed) {
         return new EpochDataSource() {

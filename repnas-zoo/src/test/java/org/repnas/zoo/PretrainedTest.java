@@ -1,0 +1,80 @@
+package org.repnas.zoo;
+
+import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.common.resources.ResourceType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.zoo.PretrainedType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.repnas.data.FashionMnist;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped pretrained fused Fashion-MNIST model loads offline through DL4J's zoo mechanism, checksum checked. */
+class PretrainedTest {
+    private File previousBase;
+
+    @BeforeEach
+    void privateCache(@TempDir Path dir) {
+        previousBase = DL4JResources.getBaseDirectory();
+        DL4JResources.setBaseDirectory(dir.toFile());
+    }
+
+    @AfterEach
+    void restore() {
+        DL4JResources.setBaseDirectory(previousBase);
+    }
+
+    @Test
+    void loadsOfflineAndKeepsItsDocumentedAccuracy() throws Exception {
+        FashionMnistNet model = FashionMnistNet.builder().build();
+        assertTrue(model.pretrainedAvailable(PretrainedType.MNIST));
+        MultiLayerNetwork net = model.initPretrained(PretrainedType.MNIST);
+        for (int i = 0; i < 6; i++) {
+            assertInstanceOf(ConvolutionLayer.class, net.getLayerWiseConfigurations().getConf(i).getLayer(), "fused");
+        }
+        DataSet test = FashionMnist.load(FashionMnist.DEBIAN_DIR, FashionMnist.Split.TEST, 0);
+        Evaluation ev = new Evaluation();
+        for (int i = 0; i < test.numExamples(); i += 1000) {
+            DataSet part = (DataSet) test.getRange(i, i + 1000);
+            ev.eval(part.getLabels(), net.output(part.getFeatures(), false));
+        }
+        System.out.printf("pretrained fused FashionMnistNet: test accuracy %.4f%n", ev.accuracy());
+        assertEquals(DOCUMENTED_ACCURACY, ev.accuracy(), 1e-4, "the README's number");
+    }
+
+    /** The test accuracy the README documents for the shipped model (whole Fashion-MNIST test set). */
+    static final double DOCUMENTED_ACCURACY = 0.0;
+
+    @Test
+    void corruptCacheIsDeletedWithAClearError() throws Exception {
+        FashionMnistNet model = FashionMnistNet.builder().build();
+        model.initPretrained(PretrainedType.MNIST);                          // fills the cache
+        File cached = new File(DL4JResources.getDirectory(ResourceType.ZOO_MODEL, model.modelName()),
+                "fashion-mnist-odbb-fused.zip");
+        assertTrue(cached.exists());
+        Files.writeString(cached.toPath(), "not the model");
+        IOException e = assertThrows(IOException.class, () -> model.initPretrained(PretrainedType.MNIST));
+        assertTrue(e.getMessage().contains("failed its Adler32 checksum") && e.getMessage().contains("call initPretrained again"),
+                e.getMessage());
+        assertFalse(cached.exists(), "the bad copy is deleted");
+        assertInstanceOf(MultiLayerNetwork.class, model.initPretrained(PretrainedType.MNIST));   // and comes back
+        UnsupportedOperationException none = assertThrows(UnsupportedOperationException.class,
+                () -> RepVgg.builder(RepVgg.Variant.A0).build().initPretrained(PretrainedType.IMAGENET));
+        assertTrue(none.getMessage().contains("RepVggConverter"), none.getMessage());
+    }
+}
