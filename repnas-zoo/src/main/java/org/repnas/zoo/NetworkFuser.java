@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.OdbbConvLayerImpl;
 import org.repnas.layers.fusion.FusedConv;
@@ -27,7 +28,8 @@ import java.util.Map;
  * the model fuses every fusable block): every {@link OdbbConvLayer} becomes a {@link ConvolutionLayer} with bias and
  * the block's activation; every other layer is carried over with its weights. The result uses only DL4J classes, so
  * it loads where this library is not on the class path. (DL4J's ConvolutionLayer has no groups: a grouped block
- * becomes a block-diagonal kernel. {@link SameDiffExport} keeps groups.)
+ * becomes a block-diagonal kernel. {@link SameDiffExport} keeps groups.) Its layers are created with DL4J's oneDNN
+ * helpers ({@link OneDnnLayerHelpers}): without them M2.1 runs ConvolutionLayer about 10x slower.
  */
 public final class NetworkFuser {
     private NetworkFuser() {
@@ -35,8 +37,11 @@ public final class NetworkFuser {
 
     /** A plain copy of {@code net} with every ODBB fused (inference semantics: running BatchNorm statistics). */
     public static MultiLayerNetwork fuse(MultiLayerNetwork net) {
-        MultiLayerNetwork fused = new MultiLayerNetwork(fusedConfiguration(net.getLayerWiseConfigurations()));
-        fused.init();
+        MultiLayerNetwork fused = OneDnnLayerHelpers.whileCreating(() -> {
+            MultiLayerNetwork n = new MultiLayerNetwork(fusedConfiguration(net.getLayerWiseConfigurations()));
+            n.init();
+            return n;
+        });
         for (int i = 0; i < net.getnLayers(); i++) {
             copy(net.getLayer(i), fused.getLayer(i));
         }
@@ -45,8 +50,11 @@ public final class NetworkFuser {
 
     /** As {@link #fuse(MultiLayerNetwork)} for a ComputationGraph. */
     public static ComputationGraph fuse(ComputationGraph net) {
-        ComputationGraph fused = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
-        fused.init();
+        ComputationGraph fused = OneDnnLayerHelpers.whileCreating(() -> {
+            ComputationGraph g = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
+            g.init();
+            return g;
+        });
         for (Layer from : net.getLayers()) {
             copy(from, fused.getLayer(from.conf().getLayer().getLayerName()));
         }

@@ -16,12 +16,14 @@ import org.deeplearning4j.zoo.ZooType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.search.Architecture;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.nio.file.Files;
@@ -92,7 +94,7 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
      * DL4J's zoo mechanism with errors that say what to do: the file is copied from {@link #pretrainedUrl} (a jar
      * resource works offline) into DL4J's zoo cache ({@code DL4JResources.getDirectory(ZOO_MODEL, modelName())}),
      * checked against its Adler32 checksum (a mismatch deletes the copy and fails) and restored with ModelSerializer.
-     * The result is the fused, plain DL4J network.
+     * The result is the fused, plain DL4J network, its layers on oneDNN ({@link OneDnnLayerHelpers}).
      */
     @Override
     @SuppressWarnings("unchecked")
@@ -126,7 +128,18 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
                         + "replaced. It has been deleted; call initPretrained again to copy it anew from " + url + ".");
             }
         }
-        return (M) ModelSerializer.restoreMultiLayerNetwork(cached);
+        try {
+            return (M) OneDnnLayerHelpers.whileCreating(() -> {
+                try {
+                    return ModelSerializer.restoreMultiLayerNetwork(cached);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw new IOException("The pretrained " + modelName() + " file " + cached + " could not be restored ("
+                    + e.getCause().getMessage() + "): delete it and call initPretrained again.", e.getCause());
+        }
     }
 
     /** The pretrained types this model ships. */

@@ -15,6 +15,8 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbConvLayer;
@@ -24,13 +26,15 @@ import org.repnas.layers.TestNetworks;
 import java.util.EnumSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NetworkFuserTest {
 
-    @Test
-    void fusedMultiLayerNetworkGivesTheSameOutput() {
+    /** Strides 1 and 2, K 3 and 5, groups, pooling, every preset, a narrowed active set, random BN statistics. */
+    private static MultiLayerNetwork mixedNetwork() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).list()
                 .layer(OdbbConvLayer.builder().nOut(8).stride(2).preset(BlockPreset.ALL).build())
                 .layer(OdbbConvLayer.builder().nOut(8).preset(BlockPreset.ALL).build())
@@ -50,6 +54,12 @@ class NetworkFuserTest {
             }
         }
         ((OdbbConvLayerImpl) net.getLayer(1)).odbbConf().setActiveBranches(EnumSet.of(Branch.CONV_1X1_AVG, Branch.IDENTITY, Branch.CONV_1XK));
+        return net;
+    }
+
+    @Test
+    void fusedMultiLayerNetworkGivesTheSameOutput() {
+        MultiLayerNetwork net = mixedNetwork();
         INDArray x = TestNetworks.randomInput(DataType.FLOAT, 4, 3, 3, 21, 17);
 
         MultiLayerNetwork fused = NetworkFuser.fuse(net);
@@ -63,5 +73,24 @@ class NetworkFuserTest {
         System.out.printf("fused vs multi-branch: output %.2e, features %.2e%n", err, errFeatures);
         assertTrue(err <= 1e-5 && errFeatures <= 1e-5, err + " / " + errFeatures);
         assertEquals(net.getLayer(6).params(), fused.getLayer(6).params(), "other layers keep their weights");
+    }
+
+    @Test
+    void fusedLayersRunOnOneDnnAndAgreeWithDl4jsBuiltInConvolution() {
+        assertTrue(OneDnnLayerHelpers.available(), "the default backend (nd4j-native linux-x86_64-onednn-avx2) has oneDNN");
+        String before = System.getProperty(OneDnnLayerHelpers.PROPERTY);
+        MultiLayerNetwork fused = NetworkFuser.fuse(mixedNetwork());
+        assertEquals(before, System.getProperty(OneDnnLayerHelpers.PROPERTY), "fusing leaves DL4J's helper switch as it was");
+        assertFalse(OneDnnLayerHelpers.enabled(), "layers the user creates keep DL4J's default (no helpers)");
+
+        MultiLayerNetwork builtIn = new MultiLayerNetwork(fused.getLayerWiseConfigurations().clone());
+        builtIn.init(fused.params().dup(), false);
+        for (int i : new int[]{0, 1, 3, 4}) {
+            assertInstanceOf(MKLDNNConvHelper.class, fused.getLayer(i).getHelper(), "fused layer " + i + " on oneDNN");
+            assertNull(builtIn.getLayer(i).getHelper(), "layer " + i + " of a network built outside the fuser");
+        }
+        INDArray x = TestNetworks.randomInput(DataType.FLOAT, 5, 4, 3, 21, 17);
+        double err = TestNetworks.relativeError(fused.output(x, false), builtIn.output(x, false));
+        assertTrue(err <= 1e-5, "oneDNN against DL4J's im2col convolution: " + err);
     }
 }

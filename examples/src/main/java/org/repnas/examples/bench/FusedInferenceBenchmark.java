@@ -22,7 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * RepVGG-A0 at 224x224, batch 1 and 8: the fused network as (a) plain DL4J layers and (b) a SameDiff graph, against the
+ * RepVGG-A0 at 224x224, batch 1 and 8: the fused network as (a) plain DL4J layers (on oneDNN, as the fuser makes them,
+ * and without helpers, as DL4J M2.1 builds them by default) and (b) a SameDiff graph, against the
  * multi-branch network (REPVGG blocks, as trained, and ALL blocks); and VGG-16 (CIFAR-10) training steps, PLAIN and ALL,
  * batch 64. Then runs ../shared/bench/torch_reference.py bench (Debian's python3-torch) for PyTorch's times of the same
  * work, and prints the ratios.
@@ -35,6 +36,13 @@ public final class FusedInferenceBenchmark {
         for (BlockPreset p : new BlockPreset[]{BlockPreset.REPVGG, BlockPreset.ALL}) {
             MultiLayerNetwork net = RepVgg.builder(RepVgg.Variant.A0).preset(p).build().init();
             MultiLayerNetwork fused = p == BlockPreset.REPVGG ? NetworkFuser.fuse(net) : null;
+            // the same fused network as DL4J M2.1 builds it by default: no oneDNN helpers (im2col convolution)
+            MultiLayerNetwork builtIn = null;
+            if (fused != null) {
+                builtIn = new MultiLayerNetwork(fused.getLayerWiseConfigurations().clone());
+                builtIn.init(fused.params().dup(), false);
+            }
+            MultiLayerNetwork fusedBuiltIn = builtIn;
             SameDiff sd = p == BlockPreset.REPVGG ? SameDiffExport.fromNetwork(net) : null;
             for (int bs : new int[]{1, 8}) {
                 INDArray x = Nd4j.rand(DataType.FLOAT, bs, 3, 224, 224);
@@ -43,6 +51,8 @@ public final class FusedInferenceBenchmark {
                         Timing.medianMs(() -> net.output(x, false), 2, reps));
                 if (fused != null) {
                     java.put("repvgg_a0_fused_dl4j_infer_bs" + bs + "_ms", Timing.medianMs(() -> fused.output(x, false), 2, reps));
+                    java.put("repvgg_a0_fused_dl4j_nohelpers_infer_bs" + bs + "_ms",
+                            Timing.medianMs(() -> fusedBuiltIn.output(x, false), 2, reps));
                     java.put("repvgg_a0_fused_samediff_infer_bs" + bs + "_ms", Timing.medianMs(() -> SameDiffExport.output(sd, x), 2, reps));
                 }
             }
@@ -58,15 +68,17 @@ public final class FusedInferenceBenchmark {
         System.out.println("| measurement | DL4J (ms) | PyTorch (ms) | DL4J / PyTorch |");
         System.out.println("|---|---|---|---|");
         for (Map.Entry<String, Double> e : java.entrySet()) {
-            String key = e.getKey().replace("_dl4j", "").replace("_samediff", "");
+            String key = e.getKey().replace("_nohelpers", "").replace("_dl4j", "").replace("_samediff", "");
             Double t = torch.get(key);
             System.out.printf("| %s | %.1f | %s | %s |%n", e.getKey(), e.getValue(), t == null ? "-" : String.format("%.1f", t),
                     t == null ? "-" : String.format("%.2f", e.getValue() / t));
         }
         double fusedDl4j = java.get("repvgg_a0_fused_dl4j_infer_bs8_ms"), fusedSd = java.get("repvgg_a0_fused_samediff_infer_bs8_ms");
         double multi = java.get("repvgg_a0_multibranch_repvgg_infer_bs8_ms");
-        System.out.printf("%nRepVGG-A0 batch 8: SameDiff fused is %.1fx faster than DL4J fused and %.1fx faster than the "
-                + "multi-branch network%n", fusedDl4j / fusedSd, multi / fusedSd);
+        double noHelpers = java.get("repvgg_a0_fused_dl4j_nohelpers_infer_bs8_ms");
+        System.out.printf("%nRepVGG-A0 batch 8, time of the multi-branch network / time of the fused one: (a) DL4J layers "
+                        + "%.2fx (without oneDNN helpers %.2fx), (b) SameDiff %.2fx%n", multi / fusedDl4j, multi / noHelpers,
+                multi / fusedSd);
     }
 
     /** PyTorch's numbers from the shared reference script, or none if it cannot run here. */

@@ -15,6 +15,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.examples.Timing;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.Branch;
@@ -58,7 +59,9 @@ public final class OdbbLayerBenchmark {
 
     static void fusedAgainstPlain(MultiLayerNetwork all, INDArray x, int reps) {
         MultiLayerNetwork fused = NetworkFuser.fuse(all);
-        MultiLayerNetwork plain = network(new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(C).activation(Activation.RELU).build());
+        // built like the fused network, with DL4J's oneDNN helpers, so that the two are compared on equal terms
+        MultiLayerNetwork plain = OneDnnLayerHelpers.whileCreating(() ->
+                network(new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(C).activation(Activation.RELU).build()));
         SameDiff fusedSd = SameDiffExport.fromNetwork(all);
         SameDiff plainSd = SameDiffExport.fromNetwork(plain);
         System.out.printf("%nfused ALL block vs a plain 3x3 convolution of the same shape, inference (ms):%n");
