@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,7 @@ class PretrainedTest {
     void loadsOfflineAndKeepsItsDocumentedAccuracy() throws Exception {
         FashionMnistNet model = FashionMnistNet.builder().build();
         assertTrue(model.pretrainedAvailable(PretrainedType.MNIST));
+        assertNotEquals(0L, model.pretrainedChecksum(PretrainedType.MNIST), "the shipped model is checksummed");
         MultiLayerNetwork net = model.initPretrained(PretrainedType.MNIST);
         for (int i = 0; i < 6; i++) {
             assertInstanceOf(ConvolutionLayer.class, net.getLayerWiseConfigurations().getConf(i).getLayer(), "fused");
@@ -54,7 +56,8 @@ class PretrainedTest {
             ev.eval(part.getLabels(), net.output(part.getFeatures(), false));
         }
         System.out.printf("pretrained fused FashionMnistNet: test accuracy %.4f%n", ev.accuracy());
-        assertEquals(DOCUMENTED_ACCURACY, ev.accuracy(), 1e-4, "the README's number");
+        // 2 images of slack: oneDNN may round differently on another CPU
+        assertEquals(DOCUMENTED_ACCURACY, ev.accuracy(), 2e-4, "the README's number");
     }
 
     /** The test accuracy the README documents for the shipped model (whole Fashion-MNIST test set). */
