@@ -101,18 +101,26 @@ final class SearchRun {
                   long examples, long supernetParams, long fusedParams, int latencyBatch, double multiBranchMs,
                   double fusedMs, double sameDiffMs) {
 
+        /** Chunk of test images per forward pass: a whole test set at once would need gigabytes of activations. */
+        static final int EVAL_CHUNK = 500;
+
         static Report of(MultiLayerNetwork supernet, MultiLayerNetwork fused, SameDiff sd, DataSet test) {
             INDArray x = test.getFeatures();
-            INDArray a = supernet.output(x, false);
-            INDArray b = fused.output(x, false);
-            INDArray c = SameDiffExport.output(sd, x);
             Evaluation ea = new Evaluation(), eb = new Evaluation(), ec = new Evaluation();
-            ea.eval(test.getLabels(), a);
-            eb.eval(test.getLabels(), b);
-            ec.eval(test.getLabels(), c);
-            long same = a.argMax(1).eq(b.argMax(1)).castTo(DataType.INT).sumNumber().longValue();
+            long same = 0;
+            for (long from = 0; from < x.size(0); from += EVAL_CHUNK) {
+                org.nd4j.linalg.indexing.INDArrayIndex rows =
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(from, Math.min(from + EVAL_CHUNK, x.size(0)));
+                INDArray xs = x.get(rows).dup(), labels = test.getLabels().get(rows);
+                INDArray a = supernet.output(xs, false);
+                INDArray b = fused.output(xs, false);
+                ea.eval(labels, a);
+                eb.eval(labels, b);
+                ec.eval(labels, SameDiffExport.output(sd, xs));
+                same += a.argMax(1).eq(b.argMax(1)).castTo(DataType.INT).sumNumber().longValue();
+            }
             int lb = (int) Math.min(64, x.size(0));
-            INDArray batch = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, lb));
+            INDArray batch = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, lb)).dup();
             return new Report(ea.accuracy(), eb.accuracy(), ec.accuracy(), same, x.size(0), supernet.numParams(),
                     fused.numParams(), lb, Timing.medianMs(() -> supernet.output(batch, false)),
                     Timing.medianMs(() -> fused.output(batch, false)), Timing.medianMs(() -> SameDiffExport.output(sd, batch)));
