@@ -35,9 +35,10 @@ public final class BudgetBenchmark {
         built.init();
         MultiLayerNetwork allOn = FashionMnistNet.builder().seed(1).build().init();
 
-        double kept = Timing.medianMs(() -> supernet.fit(ds), 5, reps);
-        double restricted = Timing.medianMs(() -> built.fit(ds), 5, reps);
-        double all = Timing.medianMs(() -> allOn.fit(ds), 5, reps);
+        // interleaved, so that JIT warm-up and native-memory pressure fall on all three alike (timed one after the
+        // other, whichever ran first came out up to 30% slower)
+        double[] t = Timing.interleavedMedianMs(5, reps, () -> supernet.fit(ds), () -> built.fit(ds), () -> allOn.fit(ds));
+        double kept = t[0], restricted = t[1], all = t[2];
         System.out.printf("FashionMnistNet training step, batch 64, median of %d (kept: %s)%n", reps, arch.keptPerBlock());
         System.out.println("| network | branches | train step (ms) | vs built with only those |");
         System.out.println("|---|---|---|---|");
