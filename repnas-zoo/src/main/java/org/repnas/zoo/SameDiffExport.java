@@ -40,8 +40,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A network, with every ODBB fused, as a plain SameDiff graph: the fast inference path (SameDiff's conv2d runs on
- * oneDNN where DL4J's ConvolutionLayer does not) and a file {@link SameDiff#load(File, boolean)} reads back. Input
+ * A network, with every ODBB fused, as a plain SameDiff graph (the second fast inference path, next to
+ * {@link NetworkFuser}; both run their convolutions on oneDNN) and a file {@link SameDiff#load(File, boolean)} reads
+ * back. Input
  * placeholder {@value #INPUT} (NCHW), output variable {@value #OUTPUT}. Grouped blocks stay grouped.
  *
  * <p>Covers the layers convolutional classifiers use: ODBB and DL4J convolution, BatchNormalization, max/average
