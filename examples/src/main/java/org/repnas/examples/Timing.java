@@ -9,15 +9,7 @@ public final class Timing {
 
     /** Median of {@code reps} runs after {@code warmup} unmeasured ones, in milliseconds. */
     public static double medianMs(Runnable r, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) r.run();
-        double[] t = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long s = System.nanoTime();
-            r.run();
-            t[i] = (System.nanoTime() - s) / 1e6;
-        }
-        Arrays.sort(t);
-        return t[reps / 2];
+        return interleavedMedianMs(warmup, reps, r)[0];
     }
 
     public static double medianMs(Runnable r) {

@@ -3,7 +3,6 @@ package org.repnas.backend;
 import org.deeplearning4j.config.DL4JSystemProperties;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 
-import java.util.function.Supplier;
 
 /**
  * Lets DL4J's own layers run on oneDNN, which is what makes a fused network (plain {@code ConvolutionLayer}s) fast.
@@ -45,17 +44,23 @@ public final class OneDnnLayerHelpers {
      * Runs {@code create} (which builds or restores networks) with the helpers enabled, then puts the property back as
      * it was: the layers created inside use oneDNN, nothing else in the JVM changes. Used by the fuser and the zoo.
      */
-    public static <T> T whileCreating(Supplier<T> create) {
+    public static <T, E extends Exception> T whileCreating(Creation<T, E> create) throws E {
         synchronized (OneDnnLayerHelpers.class) {
             String before = System.getProperty(PROPERTY);
             System.setProperty(PROPERTY, "false");
             try {
-                return create.get();
+                return create.create();
             } finally {
                 if (before == null) System.clearProperty(PROPERTY);
                 else System.setProperty(PROPERTY, before);
             }
         }
+    }
+
+    /** What {@link #whileCreating} runs: builds or restores networks, and may fail as restoring from a file can. */
+    @FunctionalInterface
+    public interface Creation<T, E extends Exception> {
+        T create() throws E;
     }
 
     /** Whether layers created now get a oneDNN helper. */

@@ -37,15 +37,20 @@ public final class NetworkFuser {
 
     /** A plain copy of {@code net} with every ODBB fused (inference semantics: running BatchNorm statistics). */
     public static MultiLayerNetwork fuse(MultiLayerNetwork net) {
-        MultiLayerNetwork fused = OneDnnLayerHelpers.whileCreating(() -> {
-            MultiLayerNetwork n = new MultiLayerNetwork(fusedConfiguration(net.getLayerWiseConfigurations()));
-            n.init();
-            return n;
-        });
+        MultiLayerNetwork fused = initOnOneDnn(fusedConfiguration(net.getLayerWiseConfigurations()));
         for (int i = 0; i < net.getnLayers(); i++) {
             copy(net.getLayer(i), fused.getLayer(i));
         }
         return fused;
+    }
+
+    /** A fresh network of {@code conf} whose layers run on oneDNN ({@link OneDnnLayerHelpers}). */
+    static MultiLayerNetwork initOnOneDnn(MultiLayerConfiguration conf) {
+        return OneDnnLayerHelpers.whileCreating(() -> {
+            MultiLayerNetwork n = new MultiLayerNetwork(conf);
+            n.init();
+            return n;
+        });
     }
 
     /** As {@link #fuse(MultiLayerNetwork)} for a ComputationGraph. */

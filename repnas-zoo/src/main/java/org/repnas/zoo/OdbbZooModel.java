@@ -23,7 +23,6 @@ import org.repnas.search.Architecture;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.nio.file.Files;
@@ -128,18 +127,7 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
                         + "replaced. It has been deleted; call initPretrained again to copy it anew from " + url + ".");
             }
         }
-        try {
-            return (M) OneDnnLayerHelpers.whileCreating(() -> {
-                try {
-                    return ModelSerializer.restoreMultiLayerNetwork(cached);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw new IOException("The pretrained " + modelName() + " file " + cached + " could not be restored ("
-                    + e.getCause().getMessage() + "): delete it and call initPretrained again.", e.getCause());
-        }
+        return (M) OneDnnLayerHelpers.whileCreating(() -> ModelSerializer.restoreMultiLayerNetwork(cached));
     }
 
     /** The pretrained types this model ships. */

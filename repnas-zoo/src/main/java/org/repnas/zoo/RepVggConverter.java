@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.fusion.ConvKernel;
 import org.repnas.layers.fusion.FusedConv;
@@ -50,11 +49,7 @@ public final class RepVggConverter {
             throw new IOException(npz + " holds a train-mode RepVGG (rbr_dense / rbr_1x1 keys): convert it to deploy mode "
                     + "with the official convert.py first, then save that state_dict as .npz.");
         }
-        MultiLayerNetwork net = OneDnnLayerHelpers.whileCreating(() -> {
-            MultiLayerNetwork n = new MultiLayerNetwork(NetworkFuser.fusedConfiguration(model.conf()));
-            n.init();
-            return n;
-        });
+        MultiLayerNetwork net = NetworkFuser.initOnOneDnn(NetworkFuser.fusedConfiguration(model.conf()));
         Set<String> used = new HashSet<>();
         int block = 0;
         for (int i = 0; i < net.getnLayers(); i++) {
