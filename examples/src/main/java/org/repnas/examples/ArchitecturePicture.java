@@ -1,7 +1,7 @@
 package org.repnas.examples;
 
 import org.repnas.layers.Branch;
-import org.repnas.search.Architecture;
+import org.repnas.layers.Architecture;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

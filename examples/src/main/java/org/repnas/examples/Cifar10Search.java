@@ -1,8 +1,8 @@
 package org.repnas.examples;
 
 import org.nd4j.linalg.dataset.DataSet;
-import org.repnas.data.EpochDataSource;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.search.data.ShuffledDataSetIterator;
 import org.repnas.examples.data.Cifar10Binary;
 import org.repnas.examples.data.RandomCropFlip;
 import org.repnas.layers.BlockPreset;

@@ -2,7 +2,7 @@ package org.repnas.examples;
 
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.repnas.data.EpochDataSource;
+import org.repnas.search.data.EpochDataSource;
 import org.repnas.examples.data.ImageFolder;
 import org.repnas.layers.BlockPreset;
 import org.repnas.zoo.RepVgg;

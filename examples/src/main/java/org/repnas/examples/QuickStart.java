@@ -1,9 +1,9 @@
 package org.repnas.examples;
 
 import org.nd4j.linalg.dataset.DataSet;
-import org.repnas.data.EpochDataSource;
-import org.repnas.data.FashionMnist;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.examples.data.FashionMnist;
+import org.repnas.search.data.ShuffledDataSetIterator;
 import org.repnas.zoo.FashionMnistNet;
 
 import java.io.IOException;

@@ -9,11 +9,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.repnas.data.EpochDataSource;
+import org.repnas.search.data.EpochDataSource;
 import org.repnas.search.RepNasSearch;
 import org.repnas.search.SearchConfig;
-import org.repnas.zoo.NetworkFuser;
-import org.repnas.zoo.SameDiffExport;
+import org.repnas.layers.fusion.NetworkFuser;
+import org.repnas.layers.fusion.SameDiffExport;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.repnas.search.Architecture;
+import org.repnas.layers.Architecture;
 
 import javax.imageio.ImageIO;
 import java.io.IOException;

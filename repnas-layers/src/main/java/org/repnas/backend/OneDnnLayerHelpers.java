@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
  * property {@value DL4JSystemProperties#DISABLE_HELPER_PROPERTY} = true), and the check that would switch oneDNN on
  * looks for a class M2.1 no longer has (see {@link org.nd4j.nativeblas.Nd4jCpu}, the shim this library ships).
  *
- * <p>{@link org.repnas.zoo.NetworkFuser}-made and zoo networks get the helpers without asking (their layers are created
+ * <p>{@link org.repnas.layers.fusion.NetworkFuser}-made and zoo networks get the helpers without asking (their layers are created
  * inside {@link #whileCreating}). For a fused network you restore yourself, call {@link #enable()} once, before
  * building or restoring it: DL4J picks a layer's helper when it creates the layer. Or start the JVM with {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false}. The switch is
  * JVM-wide and applies to all DL4J layers that have a oneDNN helper (convolution, subsampling, batch normalization,

@@ -3,13 +3,18 @@ package org.repnas.layers;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** The ODBBs of a network in a fixed order (layer order, or a ComputationGraph's topological order). */
+/**
+ * The ODBBs of a network in a fixed order (layer order, or a ComputationGraph's topological order), including those
+ * wrapped in DL4J's {@code FrozenLayer} / {@code FrozenLayerWithBackprop}.
+ */
 public final class OdbbBlocks {
     private OdbbBlocks() {
     }
@@ -26,7 +31,8 @@ public final class OdbbBlocks {
         if (model instanceof MultiLayerNetwork net) {
             Layer[] layers = net.getLayers();
             for (int i = 0; i < layers.length; i++) {
-                if (layers[i] instanceof OdbbConvLayerImpl b) {
+                OdbbConvLayerImpl b = odbbOf(layers[i]);
+                if (b != null) {
                     String n = b.odbbConf().getLayerName();
                     out.add(new Block(n == null ? "layer" + i : n, b));
                 }
@@ -35,7 +41,8 @@ public final class OdbbBlocks {
             GraphVertex[] vertices = cg.getVertices();
             for (int idx : cg.topologicalSortOrder()) {
                 GraphVertex v = vertices[idx];
-                if (v.hasLayer() && v.getLayer() instanceof OdbbConvLayerImpl b) {
+                OdbbConvLayerImpl b = v.hasLayer() ? odbbOf(v.getLayer()) : null;
+                if (b != null) {
                     out.add(new Block(v.getVertexName(), b));
                 }
             }
@@ -44,6 +51,13 @@ public final class OdbbBlocks {
                     + (model == null ? "null" : model.getClass().getName()));
         }
         return out;
+    }
+
+    /** The ODBB a layer is, or holds inside DL4J's frozen-layer wrappers (transfer learning); null if none. */
+    public static OdbbConvLayerImpl odbbOf(Layer layer) {
+        if (layer instanceof FrozenLayer f) return odbbOf(f.getInsideLayer());
+        if (layer instanceof FrozenLayerWithBackprop f) return odbbOf(f.getInsideLayer());
+        return layer instanceof OdbbConvLayerImpl b ? b : null;
     }
 
     /** As {@link #find}, failing with a clear message when the network has no ODBB. */

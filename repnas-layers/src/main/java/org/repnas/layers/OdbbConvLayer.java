@@ -56,11 +56,7 @@ import java.util.Set;
  */
 public class OdbbConvLayer extends SameDiffLayer {
 
-    /** Main KxK kernel, SameDiff's YXIO layout {@code [K, K, nIn/groups, nOut]}. */
-    public static final String MAIN_KERNEL = "W";
-    /** The 1x1 in front of the KxK in the 1x1-KxK branch, {@code [1, 1, nIn/groups, nIn]}. */
-    public static final String PRE_KXK_KERNEL = "W1x1KxkPre";
-
+    // Every default is written here once; the builder starts from a layer with these values.
     private int kernelSize = 3;
     private int stride = 1;
     private long nIn;
@@ -86,21 +82,22 @@ public class OdbbConvLayer extends SameDiffLayer {
 
     protected OdbbConvLayer(Builder b) {
         super(b);
-        this.kernelSize = b.kernelSize;
-        this.stride = b.stride;
-        this.nIn = b.nIn;
-        this.nOut = b.nOut;
-        this.groups = b.groups;
-        this.preset = b.preset;
-        this.branches = b.branches == null ? null : EnumSet.copyOf(b.branches);
-        this.weightSharing = b.weightSharing;
-        this.gateTemperature = b.gateTemperature;
-        this.gateMode = b.gateMode;
-        this.alphaUpdater = b.alphaUpdater;
-        this.bnEps = b.bnEps;
-        this.bnDecay = b.bnDecay;
-        this.activation = b.activation;
-        this.kernelInit = b.kernelInit;
+        OdbbConvLayer s = b.settings;
+        this.kernelSize = s.kernelSize;
+        this.stride = s.stride;
+        this.nIn = s.nIn;
+        this.nOut = s.nOut;
+        this.groups = s.groups;
+        this.preset = s.preset;
+        this.branches = s.branches == null ? null : EnumSet.copyOf(s.branches);
+        this.weightSharing = s.weightSharing;
+        this.gateTemperature = s.gateTemperature;
+        this.gateMode = s.gateMode;
+        this.alphaUpdater = s.alphaUpdater;
+        this.bnEps = s.bnEps;
+        this.bnDecay = s.bnDecay;
+        this.activation = s.activation;
+        this.kernelInit = s.kernelInit;
         validateShapeIndependent();
         if (nIn > 0) {
             validate();
@@ -247,31 +244,6 @@ public class OdbbConvLayer extends SameDiffLayer {
         };
     }
 
-    /** Name of a branch's own kernel parameter when weight sharing is off (KxK always uses {@link #MAIN_KERNEL}). */
-    public static String branchKernelParam(Branch b) {
-        return b == Branch.KXK ? MAIN_KERNEL : MAIN_KERNEL + b.paramKey();
-    }
-
-    /** Parameter names of a branch's BatchNorm: gamma, beta, running mean, running variance. */
-    public static String[] bnParams(String bnName) {
-        return new String[]{bnName + "Gamma", bnName + "Beta", bnName + "Mean", bnName + "Var"};
-    }
-
-    /** Name of the BatchNorm ending a branch (also the prefix of its four parameters). */
-    public static String branchBn(Branch b) {
-        return "bn" + b.paramKey();
-    }
-
-    /** Name of the padding BatchNorm inside the 1x1-KxK and 1x1-AVG branches. */
-    public static String innerBn(Branch b) {
-        return "bn" + b.paramKey() + "Inner";
-    }
-
-    /** Name of a branch's architecture parameter, shape {@code [1, 1]}. */
-    public static String alphaParam(Branch b) {
-        return "alpha" + b.paramKey();
-    }
-
     /** Channels of the inner BatchNorm of the 1x1-KxK (nIn) and 1x1-AVG (nOut) branches. */
     long innerBnChannels(Branch b) {
         return b == Branch.CONV_1X1_KXK ? nIn : nOut;
@@ -283,27 +255,29 @@ public class OdbbConvLayer extends SameDiffLayer {
         long inPerGroup = nIn / groups;
         boolean needsMain = weightSharing ? present.stream().anyMatch(b -> b != Branch.IDENTITY) : present.contains(Branch.KXK);
         if (needsMain) {
-            params.addWeightParam(MAIN_KERNEL, kernelSize, kernelSize, inPerGroup, nOut);
+            params.addWeightParam(OdbbParams.MAIN_KERNEL, kernelSize, kernelSize, inPerGroup, nOut);
         }
         for (Branch b : present) {
             if (!weightSharing && b != Branch.KXK && b != Branch.IDENTITY) {
                 int[] hw = branchKernelSize(b, kernelSize);
-                params.addWeightParam(branchKernelParam(b), hw[0], hw[1], inPerGroup, nOut);
+                params.addWeightParam(OdbbParams.branchKernel(b), hw[0], hw[1], inPerGroup, nOut);
             }
             if (b == Branch.CONV_1X1_KXK) {
-                params.addWeightParam(PRE_KXK_KERNEL, 1, 1, inPerGroup, nIn);
+                params.addWeightParam(OdbbParams.PRE_KXK_KERNEL, 1, 1, inPerGroup, nIn);
             }
         }
         for (Branch b : present) {
-            for (String p : bnParams(branchBn(b))) {
-                params.addBiasParam(p, 1, nOut);
+            addBatchNorm(params, OdbbParams.bn(b), nOut);
+            if (OdbbParams.hasInnerBn(b)) {
+                addBatchNorm(params, OdbbParams.innerBn(b), innerBnChannels(b));
             }
-            if (b == Branch.CONV_1X1_KXK || b == Branch.CONV_1X1_AVG) {
-                for (String p : bnParams(innerBn(b))) {
-                    params.addBiasParam(p, 1, innerBnChannels(b));
-                }
-            }
-            params.addBiasParam(alphaParam(b), 1, 1);
+            params.addBiasParam(OdbbParams.alpha(b), 1, 1);
+        }
+    }
+
+    private static void addBatchNorm(SDLayerParams params, OdbbParams.BatchNorm bn, long channels) {
+        for (String p : new String[]{bn.gamma(), bn.beta(), bn.mean(), bn.var()}) {
+            params.addBiasParam(p, 1, channels);
         }
     }
 
@@ -312,53 +286,40 @@ public class OdbbConvLayer extends SameDiffLayer {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             String name = e.getKey();
             INDArray p = e.getValue();
-            if (name.equals(PRE_KXK_KERNEL)) {
-                // Identity: the 1x1-KxK branch starts as the plain KxK branch.
-                p.assign(0);
-                long inPerGroup = nIn / groups;
-                for (long o = 0; o < nIn; o++) {
-                    p.putScalar(new long[]{0, 0, o % inPerGroup, o}, 1.0);
+            switch (OdbbParams.role(name)) {
+                case KERNEL -> {
+                    if (name.equals(OdbbParams.PRE_KXK_KERNEL)) {
+                        // Identity: the 1x1-KxK branch starts as the plain KxK branch.
+                        p.assign(0);
+                        long inPerGroup = nIn / groups;
+                        for (long o = 0; o < nIn; o++) {
+                            p.putScalar(new long[]{0, 0, o % inPerGroup, o}, 1.0);
+                        }
+                    } else {
+                        long receptive = p.size(0) * p.size(1);
+                        IWeightInit init = kernelInit == null ? WeightInit.XAVIER.getWeightInitFunction() : kernelInit;
+                        init.init(p.size(2) * receptive, (nOut / groups) * receptive, p.shape(), 'c', p);
+                    }
                 }
-            } else if (name.startsWith(MAIN_KERNEL)) {
-                long receptive = p.size(0) * p.size(1);
-                IWeightInit init = kernelInit == null ? WeightInit.XAVIER.getWeightInitFunction() : kernelInit;
-                init.init(p.size(2) * receptive, (nOut / groups) * receptive, p.shape(), 'c', p);
-            } else if (name.endsWith("Gamma") || name.endsWith("Var")) {
-                p.assign(1.0);
-            } else {
-                p.assign(0.0);      // beta, running mean, alpha
+                case GAMMA, RUNNING_VAR -> p.assign(1.0);
+                case BETA, RUNNING_MEAN, ALPHA -> p.assign(0.0);
             }
         }
     }
 
-    /** Running statistics: updated by their own delta, not by an optimizer. */
-    public static boolean isRunningStatistic(String param) {
-        return param.endsWith("Mean") || param.endsWith("Var");
-    }
-
-    public static boolean isAlpha(String param) {
-        return param.startsWith("alpha");
-    }
-
-    public static boolean isKernel(String param) {
-        return param.startsWith(MAIN_KERNEL);
-    }
-
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        if (isAlpha(paramName)) {
-            return alphaUpdater;
-        }
-        if (isRunningStatistic(paramName)) {
-            return new NoOp();
-        }
-        return getUpdater();
+        return switch (OdbbParams.role(paramName)) {
+            case ALPHA -> alphaUpdater;
+            case RUNNING_MEAN, RUNNING_VAR -> new NoOp();     // updated by their own step, like DL4J's BatchNormalization
+            default -> getUpdater();
+        };
     }
 
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
         // Weight decay / L2 on convolution kernels only: never on BatchNorm, running statistics or alpha.
-        return isKernel(paramName) ? getRegularization() : Collections.emptyList();
+        return OdbbParams.role(paramName) == OdbbParams.Role.KERNEL ? getRegularization() : Collections.emptyList();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -510,63 +471,48 @@ public class OdbbConvLayer extends SameDiffLayer {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    /** Builder for {@link OdbbConvLayer}. Defaults: K=3, stride 1, groups 1, weight sharing, ReLU. */
+    /** Builder for {@link OdbbConvLayer}; its defaults are the layer's field initialisers. */
     public static class Builder extends SameDiffLayer.Builder<Builder> {
-        private int kernelSize = 3;
-        private int stride = 1;
-        private long nIn;
-        private long nOut;
-        private int groups = 1;
-        private BlockPreset preset;
-        private EnumSet<Branch> branches;
-        private boolean weightSharing = true;
-        private double gateTemperature = 1.0;
-        private GateMode gateMode = GateMode.STRAIGHT_THROUGH;
-        private IUpdater alphaUpdater = defaultAlphaUpdater();
-        private double bnEps = 1e-5;
-        private double bnDecay = 0.9;
-        private IActivation activation = Activation.RELU.getActivationFunction();
-        private IWeightInit kernelInit;
+        /** The values being set, starting from the layer's defaults. */
+        private final OdbbConvLayer settings = new OdbbConvLayer();
 
-        /** Main kernel size K: odd (3, 5, 7). */
-        public Builder kernelSize(int k) { this.kernelSize = k; return this; }
-        /** Stride of every branch: 1 or 2. */
-        public Builder stride(int s) { this.stride = s; return this; }
+        /** Main kernel size K: odd (3, 5, 7). Default 3. */
+        public Builder kernelSize(int k) { settings.kernelSize = k; return this; }
+        /** Stride of every branch: 1 or 2. Default 1. */
+        public Builder stride(int s) { settings.stride = s; return this; }
         /** Input channels; usually inferred from the network's input type. */
-        public Builder nIn(long nIn) { this.nIn = nIn; return this; }
+        public Builder nIn(long nIn) { settings.nIn = nIn; return this; }
         /** Output channels. */
-        public Builder nOut(long nOut) { this.nOut = nOut; return this; }
-        /** Grouped convolution (RepVGG's g2/g4 variants): nIn and nOut divisible by groups. */
-        public Builder groups(int g) { this.groups = g; return this; }
+        public Builder nOut(long nOut) { settings.nOut = nOut; return this; }
+        /** Grouped convolution (RepVGG's g2/g4 variants): nIn and nOut divisible by groups. Default 1. */
+        public Builder groups(int g) { settings.groups = g; return this; }
         /** A hand-designed block; identity is added only where nIn == nOut and stride 1. */
-        public Builder preset(BlockPreset p) { this.preset = p; return this; }
+        public Builder preset(BlockPreset p) { settings.preset = p; return this; }
         /** An explicit set of branches; identity here must be possible. */
         public Builder branches(Branch... bs) {
-            this.branches = bs.length == 0 ? EnumSet.noneOf(Branch.class) : EnumSet.of(bs[0], bs);
+            settings.branches = bs.length == 0 ? EnumSet.noneOf(Branch.class) : EnumSet.of(bs[0], bs);
             return this;
         }
-        public Builder branches(Set<Branch> bs) {
-            this.branches = bs.isEmpty() ? EnumSet.noneOf(Branch.class) : EnumSet.copyOf(bs);
-            return this;
-        }
-        /** false: each branch gets its own kernel instead of a crop of the main one (the paper's ablation). */
-        public Builder weightSharing(boolean ws) { this.weightSharing = ws; return this; }
-        /** Temperature lambda of the logistic gates (default 1). */
-        public Builder gateTemperature(double lambda) { this.gateTemperature = lambda; return this; }
+        public Builder branches(Set<Branch> bs) { settings.setBranches(bs); return this; }
+        /** false: each branch gets its own kernel instead of a crop of the main one (the paper's ablation). Default true. */
+        public Builder weightSharing(boolean ws) { settings.weightSharing = ws; return this; }
+        /** Temperature lambda of the logistic gates. Default 1. */
+        public Builder gateTemperature(double lambda) { settings.gateTemperature = lambda; return this; }
         /** Straight-through gates (default, the paper's) or the relaxed sigmoid gates. */
-        public Builder gateMode(GateMode m) { this.gateMode = m; return this; }
-        /** Updater of the architecture parameters alpha (default Adam 1e-4, 0.5, 0.999). */
-        public Builder alphaUpdater(IUpdater u) { this.alphaUpdater = u; return this; }
-        public Builder bnEps(double eps) { this.bnEps = eps; return this; }
-        /** Running-statistics decay, as DL4J's BatchNormalization (default 0.9). */
-        public Builder bnDecay(double d) { this.bnDecay = d; return this; }
+        public Builder gateMode(GateMode m) { settings.gateMode = m; return this; }
+        /** Updater of the architecture parameters alpha (default {@link #defaultAlphaUpdater()}). */
+        public Builder alphaUpdater(IUpdater u) { settings.alphaUpdater = u; return this; }
+        /** BatchNorm epsilon. Default 1e-5. */
+        public Builder bnEps(double eps) { settings.bnEps = eps; return this; }
+        /** Running-statistics decay, as DL4J's BatchNormalization. Default 0.9. */
+        public Builder bnDecay(double d) { settings.bnDecay = d; return this; }
         /** Activation after the sum of branches (default ReLU; the network's global activation is not used). */
-        public Builder activation(Activation a) { this.activation = a.getActivationFunction(); return this; }
-        public Builder activation(IActivation a) { this.activation = a; return this; }
+        public Builder activation(Activation a) { settings.activation = a.getActivationFunction(); return this; }
+        public Builder activation(IActivation a) { settings.activation = a; return this; }
         /** Initialisation of the convolution kernels (default: the network's weightInit). */
         @Override
-        public Builder weightInit(WeightInit w) { super.weightInit(w); this.kernelInit = w.getWeightInitFunction(); return this; }
-        public Builder weightInit(IWeightInit w) { this.kernelInit = w; return this; }
+        public Builder weightInit(WeightInit w) { super.weightInit(w); settings.kernelInit = w.getWeightInitFunction(); return this; }
+        public Builder weightInit(IWeightInit w) { settings.kernelInit = w; return this; }
 
         @Override
         @SuppressWarnings("unchecked")

@@ -51,7 +51,7 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
     private static final class BlockGraph {
         SameDiff sd;
         String output;
-        Map<String, Long> trainingBns;
+        Map<OdbbParams.BatchNorm, Long> trainingBns;
         List<String> usedParams;
     }
 
@@ -87,7 +87,7 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
 
     /** Current value of a branch's architecture parameter alpha. */
     public double alpha(Branch b) {
-        INDArray a = getParam(OdbbConvLayer.alphaParam(b));
+        INDArray a = getParam(OdbbParams.alpha(b));
         if (a == null) {
             throw new IllegalArgumentException("Block has no branch " + b + " (present: " + odbbConf().getPresentBranches() + ")");
         }
@@ -144,17 +144,17 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
         wanted.add(g.output);
         boolean calibrating = training && calibrationSums != null;
         if (calibrating) {
-            for (String bn : g.trainingBns.keySet()) {
-                wanted.add(OdbbGraph.batchMean(bn));
-                wanted.add(OdbbGraph.batchVar(bn));
+            for (OdbbParams.BatchNorm bn : g.trainingBns.keySet()) {
+                wanted.add(OdbbGraph.batchMean(bn.mean()));
+                wanted.add(OdbbGraph.batchVar(bn.var()));
             }
         }
         Map<String, INDArray> outs = g.sd.output(placeholders(in, g, null), wanted.toArray(new String[0]));
         if (calibrating) {
-            for (Map.Entry<String, Long> bn : g.trainingBns.entrySet()) {
-                String[] names = OdbbConvLayer.bnParams(bn.getKey());
-                accumulate(names[2], outs.get(OdbbGraph.batchMean(bn.getKey())), bn.getValue());
-                accumulate(names[3], outs.get(OdbbGraph.batchVar(bn.getKey())), bn.getValue());
+            for (Map.Entry<OdbbParams.BatchNorm, Long> bn : g.trainingBns.entrySet()) {
+                OdbbParams.BatchNorm names = bn.getKey();
+                accumulate(names.mean(), outs.get(OdbbGraph.batchMean(names.mean())), bn.getValue());
+                accumulate(names.var(), outs.get(OdbbGraph.batchVar(names.var())), bn.getValue());
             }
             calibrationBatches++;
         }
@@ -198,9 +198,9 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
                 id -> SameDiff.getInferenceFactory().create(gradFn)).setMmgr(mmgr);
 
         List<String> statOutputs = new ArrayList<>();
-        for (String bn : g.trainingBns.keySet()) {
-            statOutputs.add(OdbbGraph.batchMean(bn));
-            statOutputs.add(OdbbGraph.batchVar(bn));
+        for (OdbbParams.BatchNorm bn : g.trainingBns.keySet()) {
+            statOutputs.add(OdbbGraph.batchMean(bn.mean()));
+            statOutputs.add(OdbbGraph.batchVar(bn.var()));
         }
         List<String> gradsFor = new ArrayList<>();
         gradsFor.add(INPUT_KEY);
@@ -220,13 +220,13 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
         // Running statistics, as DL4J's BatchNormalization: the "gradient" is the step running - batch, scaled by
         // (1 - decay), which the NoOp updater applies unchanged: running <- decay * running + (1 - decay) * batch.
         double keep = 1.0 - odbbConf().getBnDecay();
-        for (Map.Entry<String, Long> bn : g.trainingBns.entrySet()) {
-            String[] names = OdbbConvLayer.bnParams(bn.getKey());
+        for (Map.Entry<OdbbParams.BatchNorm, Long> bn : g.trainingBns.entrySet()) {
+            OdbbParams.BatchNorm names = bn.getKey();
             long c = bn.getValue();
-            INDArray batchMean = r.getOutputs().get(OdbbGraph.batchMean(bn.getKey())).reshape(1, c);
-            INDArray batchVar = r.getOutputs().get(OdbbGraph.batchVar(bn.getKey())).reshape(1, c);
-            gradTable.get(names[2]).assign(paramTable.get(names[2]).sub(batchMean).muli(keep));
-            gradTable.get(names[3]).assign(paramTable.get(names[3]).sub(batchVar).muli(keep));
+            INDArray batchMean = r.getOutputs().get(OdbbGraph.batchMean(names.mean())).reshape(1, c);
+            INDArray batchVar = r.getOutputs().get(OdbbGraph.batchVar(names.var())).reshape(1, c);
+            gradTable.get(names.mean()).assign(paramTable.get(names.mean()).sub(batchMean).muli(keep));
+            gradTable.get(names.var()).assign(paramTable.get(names.var()).sub(batchVar).muli(keep));
         }
         Gradient gradient = new DefaultGradient();
         for (String p : paramTable.keySet()) {
@@ -240,7 +240,7 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
 
     @Override
     public boolean updaterDivideByMinibatch(String paramName) {
-        return !OdbbConvLayer.isRunningStatistic(paramName);
+        return !OdbbParams.role(paramName).isRunningStatistic();
     }
 
     private Map<String, INDArray> placeholders(INDArray in, BlockGraph g, INDArray epsilon) {

@@ -28,12 +28,14 @@ final class OdbbGraph {
         return "zeta" + b.paramKey();
     }
 
-    static String batchMean(String bn) {
-        return bn + "BatchMean";
+    /** Graph variable of a BatchNorm's batch mean in training (named after its running mean). */
+    static String batchMean(String runningMean) {
+        return runningMean + "Batch";
     }
 
-    static String batchVar(String bn) {
-        return bn + "BatchVar";
+    /** Graph variable of a BatchNorm's batch variance in training. */
+    static String batchVar(String runningVar) {
+        return runningVar + "Batch";
     }
 
     /**
@@ -41,14 +43,14 @@ final class OdbbGraph {
      * @param trainingBns in training, the BatchNorms whose batch statistics are graph variables
      *                    ({@link #batchMean}, {@link #batchVar}), with their channel counts
      */
-    record Outputs(SDVariable output, Map<String, Long> trainingBns) {
+    record Outputs(SDVariable output, Map<OdbbParams.BatchNorm, Long> trainingBns) {
     }
 
     private final OdbbConvLayer conf;
     private final SameDiff sd;
     private final Function<String, SDVariable> params;
     private final boolean training;
-    private final Map<String, Long> trainingBns = new LinkedHashMap<>();
+    private final Map<OdbbParams.BatchNorm, Long> trainingBns = new LinkedHashMap<>();
 
     private OdbbGraph(OdbbConvLayer conf, SameDiff sd, Function<String, SDVariable> params, boolean training) {
         this.conf = conf;
@@ -74,7 +76,7 @@ final class OdbbGraph {
         for (Branch b : active) {
             SDVariable y = g.branch(b, input);
             SDVariable gate = gated ? g.gate(b) : null;
-            Normalized n = g.normalize(y, OdbbConvLayer.branchBn(b), conf.getNOut(), gate, 0);
+            Normalized n = g.normalize(y, OdbbParams.bn(b), conf.getNOut(), gate, 0);
             sum = sum == null ? n.scaled() : sum.add(n.scaled());
             shift = shift == null ? n.shift() : shift.add(n.shift());
         }
@@ -95,13 +97,13 @@ final class OdbbGraph {
             case CONV_1XK -> conv(x, kernel(b), 1, k, s, 0, p);
             case CONV_KX1 -> conv(x, kernel(b), k, 1, s, p, 0);
             case CONV_1X1_KXK -> {
-                SDVariable t = conv(x, params.apply(OdbbConvLayer.PRE_KXK_KERNEL), 1, 1, 1, 0, 0);
-                t = batchNorm(t, OdbbConvLayer.innerBn(b), conf.getNIn(), null, p);
+                SDVariable t = conv(x, params.apply(OdbbParams.PRE_KXK_KERNEL), 1, 1, 1, 0, 0);
+                t = batchNorm(t, OdbbParams.innerBn(b), conf.getNIn(), null, p);
                 yield conv(t, kernel(b), k, k, s, 0, 0);
             }
             case CONV_1X1_AVG -> {
                 SDVariable t = conv(x, kernel(b), 1, 1, 1, 0, 0);
-                t = batchNorm(t, OdbbConvLayer.innerBn(b), conf.getNOut(), null, p);
+                t = batchNorm(t, OdbbParams.innerBn(b), conf.getNOut(), null, p);
                 yield sd.cnn().avgPooling2d(t, Pooling2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(0).pW(0)
                         .isNHWC(false).build());
             }
@@ -112,9 +114,9 @@ final class OdbbGraph {
     /** A branch's kernel: its own parameter, or (weight sharing) the centre crop of the main kernel (Eq. 5). */
     private SDVariable kernel(Branch b) {
         if (!conf.isWeightSharing()) {
-            return params.apply(OdbbConvLayer.branchKernelParam(b));
+            return params.apply(OdbbParams.branchKernel(b));
         }
-        SDVariable w = params.apply(OdbbConvLayer.MAIN_KERNEL);
+        SDVariable w = params.apply(OdbbParams.MAIN_KERNEL);
         int k = conf.getKernelSize();
         int[] hw = OdbbConvLayer.branchKernelSize(b, k);
         if (hw[0] == k && hw[1] == k) {
@@ -144,8 +146,8 @@ final class OdbbGraph {
     }
 
     private SDVariable gate(Branch b) {
-        SDVariable zeta = sd.placeHolder(zetaPlaceholder(b), params.apply(OdbbConvLayer.alphaParam(b)).dataType(), 1, 1);
-        SDVariable s = sd.nn().sigmoid(params.apply(OdbbConvLayer.alphaParam(b)).add(zeta).div(conf.getGateTemperature()));
+        SDVariable zeta = sd.placeHolder(zetaPlaceholder(b), params.apply(OdbbParams.alpha(b)).dataType(), 1, 1);
+        SDVariable s = sd.nn().sigmoid(params.apply(OdbbParams.alpha(b)).add(zeta).div(conf.getGateTemperature()));
         SDVariable gate = conf.getGateMode() == GateMode.RELAXED ? s
                 : s.sub(new StopGradient(sd, s).outputVariable()).add(1.0);
         return gate.reshape(1, 1, 1, 1);
@@ -163,15 +165,14 @@ final class OdbbGraph {
      * zero input (BN applied to the zero-padded map with the unpadded map's statistics), so that a following
      * convolution or pooling fuses exactly at the borders.
      */
-    private SDVariable batchNorm(SDVariable y, String name, long channels, SDVariable gate, int padding) {
-        return normalize(y, name, channels, gate, padding).output();
+    private SDVariable batchNorm(SDVariable y, OdbbParams.BatchNorm bn, long channels, SDVariable gate, int padding) {
+        return normalize(y, bn, channels, gate, padding).output();
     }
 
     /** As {@link #batchNorm}, the shift left apart. A gate scales gamma and beta, which scales the output. */
-    private Normalized normalize(SDVariable y, String name, long channels, SDVariable gate, int padding) {
-        String[] p = OdbbConvLayer.bnParams(name);
-        SDVariable gamma = params.apply(p[0]).reshape(1, channels, 1, 1);
-        SDVariable beta = params.apply(p[1]).reshape(1, channels, 1, 1);
+    private Normalized normalize(SDVariable y, OdbbParams.BatchNorm bn, long channels, SDVariable gate, int padding) {
+        SDVariable gamma = params.apply(bn.gamma()).reshape(1, channels, 1, 1);
+        SDVariable beta = params.apply(bn.beta()).reshape(1, channels, 1, 1);
         if (gate != null) {
             gamma = gamma.mul(gate);
             beta = beta.mul(gate);
@@ -179,13 +180,13 @@ final class OdbbGraph {
         SDVariable mean;
         SDVariable var;
         if (training) {
-            SDVariable[] mv = sd.math().moments(new String[]{batchMean(name), batchVar(name)}, y, new int[]{0, 2, 3}, true);
+            SDVariable[] mv = sd.math().moments(new String[]{batchMean(bn.mean()), batchVar(bn.var())}, y, new int[]{0, 2, 3}, true);
             mean = mv[0];
             var = mv[1];
-            trainingBns.put(name, channels);
+            trainingBns.put(bn, channels);
         } else {
-            mean = params.apply(p[2]).reshape(1, channels, 1, 1);
-            var = params.apply(p[3]).reshape(1, channels, 1, 1);
+            mean = params.apply(bn.mean()).reshape(1, channels, 1, 1);
+            var = params.apply(bn.var()).reshape(1, channels, 1, 1);
         }
         if (padding > 0) {
             SDVariable pads = sd.constant(Nd4j.createFromArray(new int[][]{{0, 0}, {0, 0}, {padding, padding}, {padding, padding}}));

@@ -78,7 +78,7 @@ class GradientCheckTest {
         // that cancels its gamma up to BN's eps, so its true gradient is ~1e-6 and both estimates carry ~5e-10 of
         // cancellation error (measured: the same 5e-10 whatever the finite-difference step or BN eps).
         Set<String> runningStats = net.paramTable().keySet().stream()
-                .filter(OdbbConvLayer::isRunningStatistic).collect(Collectors.toSet());
+                .filter(n -> OdbbParams.role(n).isRunningStatistic()).collect(Collectors.toSet());
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
                 .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).excludeParams(runningStats));
     }
@@ -106,7 +106,7 @@ class GradientCheckTest {
         assertTrue(check(net), "gradient check failed for alpha (relaxed gates)");
         // The check above must have covered alpha: it has a non-zero gradient.
         net.computeGradientAndScore();
-        double alphaGrad = net.gradient().getGradientFor("1_" + OdbbConvLayer.alphaParam(Branch.CONV_1X1_AVG)).getDouble(0);
+        double alphaGrad = net.gradient().getGradientFor("1_" + OdbbParams.alpha(Branch.CONV_1X1_AVG)).getDouble(0);
         assertTrue(Math.abs(alphaGrad) > 1e-8, "alpha gradient " + alphaGrad);
     }
 
@@ -132,13 +132,13 @@ class GradientCheckTest {
             OdbbConvLayerImpl impl = (OdbbConvLayerImpl) net.getLayer(layer);
             double lambda = impl.odbbConf().getGateTemperature();
             for (Branch b : impl.odbbConf().getPresentBranches()) {
-                String[] bn = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(b));
-                double dGate = impl.getParam(bn[0]).mul(grad(net, layer, bn[0])).sumNumber().doubleValue()
-                        + impl.getParam(bn[1]).mul(grad(net, layer, bn[1])).sumNumber().doubleValue();
+                OdbbParams.BatchNorm bn = OdbbParams.bn(b);
+                double dGate = impl.getParam(bn.gamma()).mul(grad(net, layer, bn.gamma())).sumNumber().doubleValue()
+                        + impl.getParam(bn.beta()).mul(grad(net, layer, bn.beta())).sumNumber().doubleValue();
                 double r = impl.alpha(b) + impl.getGateNoise().get(b);
                 double sig = 1 / (1 + Math.exp(-r / lambda));
                 double expected = dGate * sig * (1 - sig) / lambda;
-                double actual = grad(net, layer, OdbbConvLayer.alphaParam(b)).getDouble(0);
+                double actual = grad(net, layer, OdbbParams.alpha(b)).getDouble(0);
                 assertEquals(expected, actual, 1e-10 * Math.max(1, Math.abs(expected)), "layer " + layer + " " + b);
             }
         }

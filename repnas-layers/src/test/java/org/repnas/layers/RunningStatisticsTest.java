@@ -32,11 +32,11 @@ class RunningStatisticsTest {
         OdbbConvLayerImpl block = (OdbbConvLayerImpl) net.getLayer(0);
         block.odbbConf().setActiveBranches(EnumSet.of(Branch.IDENTITY, Branch.KXK));
         INDArray x = TestNetworks.randomInput(DataType.DOUBLE, 1, 8, 4, 5, 6).muli(3).addi(1.5);
-        String[] id = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.IDENTITY));
-        String[] avg = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.CONV_1X1_AVG));
-        INDArray mean0 = block.getParam(id[2]).dup();
-        INDArray var0 = block.getParam(id[3]).dup();
-        INDArray inactiveBefore = block.getParam(avg[2]).dup();
+        OdbbParams.BatchNorm id = OdbbParams.bn(Branch.IDENTITY);
+        OdbbParams.BatchNorm avg = OdbbParams.bn(Branch.CONV_1X1_AVG);
+        INDArray mean0 = block.getParam(id.mean()).dup();
+        INDArray var0 = block.getParam(id.var()).dup();
+        INDArray inactiveBefore = block.getParam(avg.mean()).dup();
 
         net.fit(new DataSet(x, Nd4j.rand(DataType.DOUBLE, 8, 2)));
 
@@ -45,9 +45,9 @@ class RunningStatisticsTest {
         INDArray batchVar = x.var(false, 0, 2, 3).reshape(1, 4);
         INDArray expectedMean = mean0.mul(0.8).addi(batchMean.mul(0.2));
         INDArray expectedVar = var0.mul(0.8).addi(batchVar.mul(0.2));
-        assertTrue(expectedMean.equalsWithEps(block.getParam(id[2]), 1e-12), block.getParam(id[2]) + " vs " + expectedMean);
-        assertTrue(expectedVar.equalsWithEps(block.getParam(id[3]), 1e-12), block.getParam(id[3]) + " vs " + expectedVar);
-        assertEquals(inactiveBefore, block.getParam(avg[2]), "an inactive branch's statistics do not move");
+        assertTrue(expectedMean.equalsWithEps(block.getParam(id.mean()), 1e-12), block.getParam(id.mean()) + " vs " + expectedMean);
+        assertTrue(expectedVar.equalsWithEps(block.getParam(id.var()), 1e-12), block.getParam(id.var()) + " vs " + expectedVar);
+        assertEquals(inactiveBefore, block.getParam(avg.mean()), "an inactive branch's statistics do not move");
     }
 
     @Test
@@ -59,9 +59,9 @@ class RunningStatisticsTest {
         net.init();
         OdbbConvLayerImpl block = (OdbbConvLayerImpl) net.getLayer(0);
         block.odbbConf().setActiveBranches(EnumSet.of(Branch.IDENTITY, Branch.KXK));
-        String[] id = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.IDENTITY));
-        String[] avg = OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.CONV_1X1_AVG));
-        INDArray inactiveBefore = block.getParam(avg[3]).dup();
+        OdbbParams.BatchNorm id = OdbbParams.bn(Branch.IDENTITY);
+        OdbbParams.BatchNorm avg = OdbbParams.bn(Branch.CONV_1X1_AVG);
+        INDArray inactiveBefore = block.getParam(avg.var()).dup();
         INDArray meanSum = Nd4j.zeros(DataType.DOUBLE, 1, 4), varSum = Nd4j.zeros(DataType.DOUBLE, 1, 4);
         block.startCalibration();
         for (int i = 0; i < 3; i++) {
@@ -71,8 +71,8 @@ class RunningStatisticsTest {
             varSum.addi(x.var(false, 0, 2, 3).reshape(1, 4));
         }
         block.finishCalibration();
-        assertTrue(meanSum.div(3).equalsWithEps(block.getParam(id[2]), 1e-12), block.getParam(id[2]).toString());
-        assertTrue(varSum.div(3).equalsWithEps(block.getParam(id[3]), 1e-12), block.getParam(id[3]).toString());
-        assertEquals(inactiveBefore, block.getParam(avg[3]), "inactive branches are not calibrated");
+        assertTrue(meanSum.div(3).equalsWithEps(block.getParam(id.mean()), 1e-12), block.getParam(id.mean()).toString());
+        assertTrue(varSum.div(3).equalsWithEps(block.getParam(id.var()), 1e-12), block.getParam(id.var()).toString());
+        assertEquals(inactiveBefore, block.getParam(avg.var()), "inactive branches are not calibrated");
     }
 }

@@ -108,8 +108,8 @@ class SerializationTest {
         assertEquals(net.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray(), "updater state");
         assertNotEquals(0.0, net.getUpdater().getStateViewArray().norm1Number().doubleValue());
         // alpha moved (its Adam state is part of the updater state above) and running statistics moved
-        assertNotEquals(0.0, net.getLayer(1).getParam(OdbbConvLayer.alphaParam(Branch.KXK)).getDouble(0));
-        assertNotEquals(1.0, net.getLayer(1).getParam(OdbbConvLayer.bnParams(OdbbConvLayer.branchBn(Branch.KXK))[3]).getDouble(0));
+        assertNotEquals(0.0, net.getLayer(1).getParam(OdbbParams.alpha(Branch.KXK)).getDouble(0));
+        assertNotEquals(1.0, net.getLayer(1).getParam(OdbbParams.bn(Branch.KXK).var()).getDouble(0));
         DataSet probe = batch(9);
         assertEquals(net.output(probe.getFeatures(), false), back.output(probe.getFeatures(), false));
 

@@ -44,10 +44,12 @@ public final class TestNetworks {
             INDArray p = e.getValue();
             for (long i = 0; i < p.length(); i++) {
                 double v;
-                if (n.endsWith("Gamma")) v = 0.5 + r.nextDouble();
-                else if (n.endsWith("Var")) v = 0.5 + 1.5 * r.nextDouble();
-                else if (n.endsWith("Beta") || n.endsWith("Mean")) v = r.nextDouble() - 0.5;
-                else v = r.nextGaussian() * 0.5;
+                v = switch (OdbbParams.role(n)) {
+                    case GAMMA -> 0.5 + r.nextDouble();
+                    case RUNNING_VAR -> 0.5 + 1.5 * r.nextDouble();
+                    case BETA, RUNNING_MEAN -> r.nextDouble() - 0.5;
+                    case KERNEL, ALPHA -> r.nextGaussian() * 0.5;
+                };
                 p.putScalar(i, v);
             }
         }
@@ -60,7 +62,7 @@ public final class TestNetworks {
     public static void randomizeForDepth(Map<String, INDArray> params, long seed) {
         randomize(params, seed);
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (e.getKey().startsWith(OdbbConvLayer.MAIN_KERNEL)) {
+            if (OdbbParams.role(e.getKey()) == OdbbParams.Role.KERNEL) {
                 INDArray w = e.getValue();    // YXIO [kH, kW, in, out]
                 double fanIn = w.size(0) * w.size(1) * w.size(2);
                 w.muli(2.0 / Math.sqrt(fanIn * 7));     // randomize draws N(0, 0.5^2)

@@ -38,13 +38,13 @@ class TorchReferenceTest {
             Map<String, INDArray> params = layer.paramTable();
             assertEquals(ref.get(p + "branches").length(), layer.odbbConf().getPresentBranches().size());
 
-            params.get(OdbbConvLayer.MAIN_KERNEL).assign(ReparamTransforms.oihwToYxio(ref.get(p + "weight")));
-            params.get(OdbbConvLayer.PRE_KXK_KERNEL).assign(ReparamTransforms.oihwToYxio(ref.get(p + "pre_kxk_weight")));
+            params.get(OdbbParams.MAIN_KERNEL).assign(ReparamTransforms.oihwToYxio(ref.get(p + "weight")));
+            params.get(OdbbParams.PRE_KXK_KERNEL).assign(ReparamTransforms.oihwToYxio(ref.get(p + "pre_kxk_weight")));
             for (Branch b : layer.odbbConf().getPresentBranches()) {
-                copyBn(ref, p + "bn_" + b.id(), params, OdbbConvLayer.branchBn(b));
+                copyBn(ref, p + "bn_" + b.id(), params, OdbbParams.bn(b));
             }
-            copyBn(ref, p + "pre_kxk_bn", params, OdbbConvLayer.innerBn(Branch.CONV_1X1_KXK));
-            copyBn(ref, p + "pre_avg_bn", params, OdbbConvLayer.innerBn(Branch.CONV_1X1_AVG));
+            copyBn(ref, p + "pre_kxk_bn", params, OdbbParams.innerBn(Branch.CONV_1X1_KXK));
+            copyBn(ref, p + "pre_avg_bn", params, OdbbParams.innerBn(Branch.CONV_1X1_AVG));
 
             INDArray x = ref.get(p + "x");
             double outErr = TestNetworks.relativeError(net.output(x, false), ref.get(p + "y"));
@@ -58,8 +58,8 @@ class TorchReferenceTest {
         }
     }
 
-    private static void copyBn(Map<String, INDArray> ref, String from, Map<String, INDArray> params, String to) {
-        String[] names = OdbbConvLayer.bnParams(to);
+    private static void copyBn(Map<String, INDArray> ref, String from, Map<String, INDArray> params, OdbbParams.BatchNorm to) {
+        String[] names = {to.gamma(), to.beta(), to.mean(), to.var()};
         String[] torch = {"_weight", "_bias", "_mean", "_var"};
         for (int j = 0; j < 4; j++) {
             INDArray src = ref.get(from + torch[j]);

@@ -18,8 +18,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.repnas.data.FashionMnist;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 
 import java.io.IOException;
 
@@ -36,8 +36,8 @@ class TrainingTest {
 
     @BeforeAll
     static void data() throws IOException {
-        train = FashionMnist.load(FashionMnist.DEBIAN_DIR, FashionMnist.Split.TRAIN, 2048);
-        heldOut = FashionMnist.load(FashionMnist.DEBIAN_DIR, FashionMnist.Split.TEST, 512);
+        train = FashionMnistFixture.load(true, 2048);
+        heldOut = FashionMnistFixture.load(false, 512);
     }
 
     static NeuralNetConfiguration.Builder base() {
@@ -51,7 +51,7 @@ class TrainingTest {
                 .layer(OdbbConvLayer.builder().nOut(16).stride(1).preset(BlockPreset.ALL).build())
                 .layer(OdbbConvLayer.builder().nOut(16).stride(2).preset(BlockPreset.ACB).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
-                        .nOut(FashionMnist.CLASSES).build())
+                        .nOut(FashionMnistFixture.CLASSES).build())
                 .setInputType(InputType.convolutional(28, 28, 1))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -69,7 +69,7 @@ class TrainingTest {
                 .addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a", "b")
                 .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "sum")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
-                        .nOut(FashionMnist.CLASSES).build(), "pool")
+                        .nOut(FashionMnistFixture.CLASSES).build(), "pool")
                 .setOutputs("out")
                 .setInputTypes(InputType.convolutional(28, 28, 1))
                 .build();
@@ -87,7 +87,9 @@ class TrainingTest {
     private static void assertLossFalls(Model net) {
         double beforeBatchStats = score(net, true);
         double beforeInference = score(net, false);
-        ShuffledDataSetIterator it = new ShuffledDataSetIterator(train, 64, 1, true);
+        DataSet shuffled = train.copy();
+        shuffled.shuffle(1);
+        DataSetIterator it = new ListDataSetIterator<>(shuffled.asList(), 64);
         if (net instanceof MultiLayerNetwork m) m.fit(it); else ((ComputationGraph) net).fit(it);
         double afterBatchStats = score(net, true);
         double afterInference = score(net, false);

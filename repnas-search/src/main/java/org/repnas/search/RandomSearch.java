@@ -5,7 +5,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.repnas.data.EpochDataSource;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.layers.Architecture;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbBlocks;
 

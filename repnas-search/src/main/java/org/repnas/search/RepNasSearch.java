@@ -21,10 +21,12 @@ import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.databind.DeserializationFeature;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
-import org.repnas.data.EpochDataSource;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.layers.Architecture;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbBlocks;
 import org.repnas.layers.OdbbConvLayer;
+import org.repnas.layers.OdbbParams;
 
 import java.io.File;
 import java.io.IOException;
@@ -318,7 +320,7 @@ public final class RepNasSearch {
         Map<INDArray, INDArray> copies = new java.util.IdentityHashMap<>();
         for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
             for (Map.Entry<String, INDArray> p : b.layer().paramTable().entrySet()) {
-                if (OdbbConvLayer.isRunningStatistic(p.getKey())) copies.put(p.getValue(), p.getValue().dup());
+                if (OdbbParams.role(p.getKey()).isRunningStatistic()) copies.put(p.getValue(), p.getValue().dup());
             }
         }
         return copies;
@@ -345,8 +347,11 @@ public final class RepNasSearch {
     static void resetRunningStatistics(Model model) {
         for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
             for (Map.Entry<String, INDArray> p : b.layer().paramTable().entrySet()) {
-                if (p.getKey().endsWith("Mean")) p.getValue().assign(0);
-                else if (p.getKey().endsWith("Var")) p.getValue().assign(1);
+                switch (OdbbParams.role(p.getKey())) {
+                    case RUNNING_MEAN -> p.getValue().assign(0);
+                    case RUNNING_VAR -> p.getValue().assign(1);
+                    default -> { }
+                }
             }
         }
     }

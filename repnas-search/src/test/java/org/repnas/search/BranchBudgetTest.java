@@ -4,7 +4,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.repnas.layers.TinySupernet;
+import org.repnas.search.data.ShuffledDataSetIterator;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbBlocks;
 
@@ -72,7 +73,7 @@ class BranchBudgetTest {
 
     @Test
     void listenerMeetsTheBudgetEveryIterationOfFit() {
-        MultiLayerNetwork net = SearchTestNetworks.supernet(1);
+        MultiLayerNetwork net = TinySupernet.supernet(1);
         int budget = 7;   // 3 blocks: 7 + 6 + 6 = 19 branches
         BranchBudgetListener listener = new BranchBudgetListener(budget, 5);
         List<List<EnumSet<Branch>>> seen = new ArrayList<>();
@@ -85,7 +86,7 @@ class BranchBudgetTest {
                 seen.add(s);
             }
         });
-        DataSet d = SearchTestNetworks.data(96, 2);
+        DataSet d = TinySupernet.data(96, 2);
         DataSetIterator it = new ShuffledDataSetIterator(d, 16, 3, true);
         net.fit(it, 2);
         assertEquals(12, seen.size());

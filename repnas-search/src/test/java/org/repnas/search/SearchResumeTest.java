@@ -7,8 +7,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
-import org.repnas.data.EpochDataSource;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.repnas.layers.Architecture;
+import org.repnas.layers.TinySupernet;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.search.data.ShuffledDataSetIterator;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SearchResumeTest {
-    static final DataSet TRAIN = SearchTestNetworks.data(96, 2);
-    static final DataSet TEST = SearchTestNetworks.data(48, 5);
+    static final DataSet TRAIN = TinySupernet.data(96, 2);
+    static final DataSet TEST = TinySupernet.data(48, 5);
 
     static SearchConfig config() {
         return SearchConfig.budget(10).epochs(4).warmupEpochs(1).fixedEpochs(1).seed(9).learningRate(0.05).modelName("tiny");
@@ -62,13 +64,13 @@ class SearchResumeTest {
         EpochDataSource src = EpochDataSource.shuffled(TRAIN, 16, 3);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
 
-        MultiLayerNetwork a = SearchTestNetworks.supernet(1);
+        MultiLayerNetwork a = TinySupernet.supernet(1);
         RepNasSearch.Result ra = RepNasSearch.create(config(), dir.resolve("a"), System.out).run(a, src, test());
 
         // crash in the middle of the search phase, just after a checkpoint taken on request mid-epoch
         RepNasSearch[] sb = {RepNasSearch.create(config(), dir.resolve("b"), quiet)};
         assertThrows(IllegalStateException.class,
-                () -> sb[0].run(SearchTestNetworks.supernet(1), interrupting(src, 2, 2, 4, sb), test()));
+                () -> sb[0].run(TinySupernet.supernet(1), interrupting(src, 2, 2, 4, sb), test()));
         assertEquals("checkpoint-e0002-b000003", Files.readString(dir.resolve("b/latest")).trim());
         RepNasSearch.Result rb = RepNasSearch.resume(dir.resolve("b"), src, test(), quiet);
 
@@ -107,7 +109,7 @@ class SearchResumeTest {
         };
         RepNasSearch s = RepNasSearch.create(config(), dir, new PrintStream(new ByteArrayOutputStream()));
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
-                () -> s.run(SearchTestNetworks.supernet(1), poisoned, test()));
+                () -> s.run(TinySupernet.supernet(1), poisoned, test()));
         assertTrue(e.getMessage().contains("epoch 2, batch 1") && e.getMessage().contains("checkpoint-e0001-b000000")
                 && e.getMessage().contains("is intact"), e.getMessage());
         Path latest = dir.resolve("checkpoint-e0001-b000000");
@@ -122,16 +124,16 @@ class SearchResumeTest {
         EpochDataSource src = EpochDataSource.shuffled(TRAIN, 16, 3);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         IllegalArgumentException low = assertThrows(IllegalArgumentException.class, () -> RepNasSearch.create(
-                SearchConfig.budget(2).epochs(2), dir, quiet).run(SearchTestNetworks.supernet(1), src, test()));
+                SearchConfig.budget(2).epochs(2), dir, quiet).run(TinySupernet.supernet(1), src, test()));
         assertTrue(low.getMessage().contains("below the number of blocks (3)"), low.getMessage());
         IllegalArgumentException high = assertThrows(IllegalArgumentException.class, () -> RepNasSearch.create(
-                SearchConfig.budget(40).epochs(2), dir, quiet).run(SearchTestNetworks.supernet(1), src, test()));
+                SearchConfig.budget(40).epochs(2), dir, quiet).run(TinySupernet.supernet(1), src, test()));
         assertTrue(high.getMessage().contains("above the number of branches in the network (19)"), high.getMessage());
         assertEquals(List.of(), Files.list(dir).toList(), "nothing written");
 
-        RepNasSearch.create(SearchConfig.budget(5).epochs(1).fixedEpochs(0), dir, quiet).run(SearchTestNetworks.supernet(1), src, test());
+        RepNasSearch.create(SearchConfig.budget(5).epochs(1).fixedEpochs(0), dir, quiet).run(TinySupernet.supernet(1), src, test());
         IllegalStateException again = assertThrows(IllegalStateException.class, () -> RepNasSearch.create(
-                SearchConfig.budget(5).epochs(1), dir, quiet).run(SearchTestNetworks.supernet(1), src, test()));
+                SearchConfig.budget(5).epochs(1), dir, quiet).run(TinySupernet.supernet(1), src, test()));
         assertTrue(again.getMessage().contains("resume it"), again.getMessage());
         assertThrows(java.nio.file.NoSuchFileException.class, () -> RepNasSearch.resume(dir.resolve("empty"), src, test(), quiet));
     }

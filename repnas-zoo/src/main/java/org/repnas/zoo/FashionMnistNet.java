@@ -40,7 +40,7 @@ public class FashionMnistNet extends OdbbZooModel {
     /** The fused pretrained network shipped in this jar (trained here by the quick start; see the README). */
     static final String PRETRAINED_RESOURCE = "/org/repnas/zoo/pretrained/fashion-mnist-odbb-fused.zip";
     /** Adler32 of {@link #PRETRAINED_RESOURCE}. */
-    static final long PRETRAINED_ADLER32 = 3350444759L;
+    static final long PRETRAINED_ADLER32 = 861386501L;
 
     /**
      * {@link PretrainedType#MNIST} stands for Fashion-MNIST here (DL4J's enum has no entry for it): the fused

@@ -1,5 +1,6 @@
 package org.repnas.zoo;
 
+import org.repnas.layers.fusion.NetworkFuser;
 import org.apache.commons.io.FileUtils;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;
@@ -19,7 +20,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.repnas.backend.OneDnnLayerHelpers;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.OdbbConvLayer;
-import org.repnas.search.Architecture;
+import org.repnas.layers.Architecture;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package org.repnas.zoo;
 
+import org.repnas.layers.fusion.NetworkFuser;
+import org.repnas.layers.fusion.SameDiffExport;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.repnas.data.FashionMnist;
+import org.repnas.layers.FashionMnistFixture;
 
 import java.io.File;
 import java.io.IOException;
@@ -49,7 +49,7 @@ class PretrainedTest {
         for (int i = 0; i < 6; i++) {
             assertInstanceOf(ConvolutionLayer.class, net.getLayerWiseConfigurations().getConf(i).getLayer(), "fused");
         }
-        DataSet test = FashionMnist.load(FashionMnist.DEBIAN_DIR, FashionMnist.Split.TEST, 0);
+        DataSet test = FashionMnistFixture.load(false, 0);
         Evaluation ev = new Evaluation();
         for (int i = 0; i < test.numExamples(); i += 1000) {
             DataSet part = (DataSet) test.getRange(i, i + 1000);

@@ -1,5 +1,6 @@
 package org.repnas.zoo;
 
+import org.repnas.layers.fusion.NetworkFuser;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.repnas.layers.BlockPreset;

@@ -1,5 +1,6 @@
 package org.repnas.zoo;
 
+import org.repnas.layers.fusion.NetworkFuser;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.repnas.examples.Timing;
-import org.repnas.search.Architecture;
+import org.repnas.layers.Architecture;
 import org.repnas.search.RandomSearch;
 import org.repnas.zoo.FashionMnistNet;
 

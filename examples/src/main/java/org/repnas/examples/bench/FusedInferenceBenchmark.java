@@ -8,9 +8,9 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.repnas.examples.Timing;
 import org.repnas.layers.BlockPreset;
-import org.repnas.zoo.NetworkFuser;
+import org.repnas.layers.fusion.NetworkFuser;
 import org.repnas.zoo.RepVgg;
-import org.repnas.zoo.SameDiffExport;
+import org.repnas.layers.fusion.SameDiffExport;
 import org.repnas.zoo.Vgg16Cifar10;
 
 import java.io.BufferedReader;

@@ -21,8 +21,8 @@ import org.repnas.layers.BlockPreset;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.OdbbConvLayerImpl;
-import org.repnas.zoo.NetworkFuser;
-import org.repnas.zoo.SameDiffExport;
+import org.repnas.layers.fusion.NetworkFuser;
+import org.repnas.layers.fusion.SameDiffExport;
 
 import java.util.EnumSet;
 

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbConvLayer;
+import org.repnas.layers.OdbbParams;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class OdbbFusion {
         int k = conf.getKernelSize();
         List<ConvKernel> branches = new ArrayList<>();
         for (Branch b : conf.getActiveBranches()) {
-            branches.add(foldBatchNorm(branchKernel(conf, params, b, k), bn(conf, params, OdbbConvLayer.branchBn(b))));
+            branches.add(foldBatchNorm(branchKernel(conf, params, b, k), bn(conf, params, OdbbParams.bn(b))));
         }
         return new FusedConv(add(branches), conf.getStride(), conf.getGroups(), conf.getActivation());
     }
@@ -36,12 +37,12 @@ public final class OdbbFusion {
         return switch (b) {
             case KXK, CONV_1X1, CONV_1XK, CONV_KX1 -> withZeroBias(padToSize(ownKernel(conf, params, b), k, k));
             case CONV_1X1_KXK -> {
-                ConvKernel first = foldBatchNorm(yxioToOihw(param(params, OdbbConvLayer.PRE_KXK_KERNEL)),
-                        bn(conf, params, OdbbConvLayer.innerBn(b)));
+                ConvKernel first = foldBatchNorm(yxioToOihw(param(params, OdbbParams.PRE_KXK_KERNEL)),
+                        bn(conf, params, OdbbParams.innerBn(b)));
                 yield composeOneByOneThenKxK(first, withZeroBias(ownKernel(conf, params, b)), g);
             }
             case CONV_1X1_AVG -> {
-                ConvKernel first = foldBatchNorm(ownKernel(conf, params, b), bn(conf, params, OdbbConvLayer.innerBn(b)));
+                ConvKernel first = foldBatchNorm(ownKernel(conf, params, b), bn(conf, params, OdbbParams.innerBn(b)));
                 INDArray avg = averagePoolingKernel(first.kernel().dataType(), (int) conf.getNOut(), k, g);
                 yield composeOneByOneThenKxK(first, withZeroBias(avg), g);
             }
@@ -52,10 +53,10 @@ public final class OdbbFusion {
     /** The branch's convolution kernel in OIHW: its own parameter or the centre crop of the main kernel (Eq. 5). */
     private static INDArray ownKernel(OdbbConvLayer conf, Map<String, INDArray> params, Branch b) {
         if (!conf.isWeightSharing() || b == Branch.KXK || b == Branch.CONV_1X1_KXK) {
-            String name = conf.isWeightSharing() ? OdbbConvLayer.MAIN_KERNEL : OdbbConvLayer.branchKernelParam(b);
+            String name = conf.isWeightSharing() ? OdbbParams.MAIN_KERNEL : OdbbParams.branchKernel(b);
             return yxioToOihw(param(params, name));
         }
-        INDArray main = yxioToOihw(param(params, OdbbConvLayer.MAIN_KERNEL));
+        INDArray main = yxioToOihw(param(params, OdbbParams.MAIN_KERNEL));
         int k = conf.getKernelSize();
         return switch (b) {
             case CONV_1X1, CONV_1X1_AVG -> centreCrop(main, 1, 1);
@@ -65,9 +66,8 @@ public final class OdbbFusion {
         };
     }
 
-    private static BatchNormStats bn(OdbbConvLayer conf, Map<String, INDArray> params, String name) {
-        String[] p = OdbbConvLayer.bnParams(name);
-        return BatchNormStats.of(param(params, p[0]), param(params, p[1]), param(params, p[2]), param(params, p[3]),
+    private static BatchNormStats bn(OdbbConvLayer conf, Map<String, INDArray> params, OdbbParams.BatchNorm p) {
+        return BatchNormStats.of(param(params, p.gamma()), param(params, p.beta()), param(params, p.mean()), param(params, p.var()),
                 conf.getBnEps());
     }
 

@@ -1,4 +1,4 @@
-package org.repnas.data;
+package org.repnas.examples.data;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,4 +1,4 @@
-package org.repnas.search;
+package org.repnas.layers;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -14,15 +14,13 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.repnas.layers.BlockPreset;
-import org.repnas.layers.OdbbConvLayer;
 
 /** A small supernet of ALL blocks and a small synthetic classification task for search tests. */
-final class SearchTestNetworks {
-    private SearchTestNetworks() {
+public final class TinySupernet {
+    private TinySupernet() {
     }
 
-    static MultiLayerConfiguration supernetConf(long seed) {
+    public static MultiLayerConfiguration supernetConf(long seed) {
         return new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).list()
                 .layer(OdbbConvLayer.builder().nOut(6).stride(2).preset(BlockPreset.ALL).build())
                 .layer(OdbbConvLayer.builder().nOut(6).preset(BlockPreset.ALL).build())
@@ -33,14 +31,14 @@ final class SearchTestNetworks {
                 .build();
     }
 
-    static MultiLayerNetwork supernet(long seed) {
+    public static MultiLayerNetwork supernet(long seed) {
         MultiLayerNetwork net = new MultiLayerNetwork(supernetConf(seed));
         net.init();
         return net;
     }
 
     /** Images whose class is the quadrant with the largest mean of channel 0: learnable by a few convolutions. */
-    static DataSet data(int n, long seed) {
+    public static DataSet data(int n, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray x = Nd4j.rand(DataType.FLOAT, n, 2, 8, 8);
         INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);

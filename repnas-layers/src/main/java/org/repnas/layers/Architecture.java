@@ -1,4 +1,4 @@
-package org.repnas.search;
+package org.repnas.layers;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,4 +1,4 @@
-package org.repnas.zoo;
+package org.repnas.layers.fusion;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -8,18 +8,20 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.repnas.backend.OneDnnLayerHelpers;
+import org.repnas.layers.OdbbBlocks;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.OdbbConvLayerImpl;
-import org.repnas.layers.fusion.FusedConv;
 
 import java.util.Map;
 
@@ -45,7 +47,7 @@ public final class NetworkFuser {
     }
 
     /** A fresh network of {@code conf} whose layers run on oneDNN ({@link OneDnnLayerHelpers}). */
-    static MultiLayerNetwork initOnOneDnn(MultiLayerConfiguration conf) {
+    public static MultiLayerNetwork initOnOneDnn(MultiLayerConfiguration conf) {
         return OneDnnLayerHelpers.whileCreating(() -> {
             MultiLayerNetwork n = new MultiLayerNetwork(conf);
             n.init();
@@ -66,14 +68,17 @@ public final class NetworkFuser {
         return fused;
     }
 
-    /** The fused network's configuration: every ODBB replaced by its convolution (no weights needed). */
+    /**
+     * The fused network's configuration (no weights needed): every ODBB replaced by its convolution, also inside DL4J's
+     * {@link FrozenLayer} wrappers. The fused network is for inference: its layers carry no training updater
+     * ({@link NoOp}), so its file needs nothing but DL4J (a search's learning-rate schedule or updater classes would
+     * otherwise travel with it). To fine-tune it, give it an updater, e.g. with DL4J's TransferLearning and
+     * FineTuneConfiguration.
+     */
     public static MultiLayerConfiguration fusedConfiguration(MultiLayerConfiguration conf) {
         MultiLayerConfiguration out = conf.clone();
         for (NeuralNetConfiguration c : out.getConfs()) {
-            if (c.getLayer() instanceof OdbbConvLayer o) {
-                c.setLayer(fusedLayer(o));
-                c.clearVariables();
-            }
+            fuseConfiguration(c);
         }
         return out;
     }
@@ -81,19 +86,43 @@ public final class NetworkFuser {
     /** As {@link #fusedConfiguration(MultiLayerConfiguration)} for a ComputationGraph configuration. */
     public static ComputationGraphConfiguration fusedConfiguration(ComputationGraphConfiguration conf) {
         ComputationGraphConfiguration out = conf.clone();
-        for (Map.Entry<String, GraphVertex> v : out.getVertices().entrySet()) {
-            if (v.getValue() instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof OdbbConvLayer o) {
-                lv.getLayerConf().setLayer(fusedLayer(o));
-                lv.getLayerConf().clearVariables();
+        for (GraphVertex v : out.getVertices().values()) {
+            if (v instanceof LayerVertex lv) {
+                fuseConfiguration(lv.getLayerConf());
             }
         }
         return out;
     }
 
+    private static void fuseConfiguration(NeuralNetConfiguration c) {
+        org.deeplearning4j.nn.conf.layers.Layer l = c.getLayer();
+        if (l instanceof OdbbConvLayer o) {
+            c.setLayer(fusedLayer(o));
+            c.clearVariables();
+        } else if (l instanceof FrozenLayer f && f.getLayer() instanceof OdbbConvLayer o) {
+            c.setLayer(new FrozenLayer(fusedLayer(o)));
+            c.clearVariables();
+        } else if (l instanceof FrozenLayerWithBackprop f && f.getUnderlying() instanceof OdbbConvLayer o) {
+            c.setLayer(new FrozenLayerWithBackprop(fusedLayer(o)));
+            c.clearVariables();
+        }
+        withoutUpdater(c.getLayer());
+    }
+
+    private static void withoutUpdater(org.deeplearning4j.nn.conf.layers.Layer l) {
+        if (l instanceof BaseLayer b) {
+            b.setIUpdater(new NoOp());
+            b.setBiasUpdater(null);
+        } else if (l instanceof FrozenLayer f) {
+            withoutUpdater(f.getLayer());
+        } else if (l instanceof FrozenLayerWithBackprop f) {
+            withoutUpdater(f.getUnderlying());
+        }
+    }
+
     /** The DL4J convolution a block fuses into: K x K, stride, padding K/2, bias, the block's activation. */
     static ConvolutionLayer fusedLayer(OdbbConvLayer block) {
         int k = block.getKernelSize();
-        IUpdater updater = block.getUpdater() == null ? new NoOp() : block.getUpdater();
         return new ConvolutionLayer.Builder(k, k)
                 .stride(block.getStride(), block.getStride())
                 .padding(k / 2, k / 2)
@@ -103,13 +132,14 @@ public final class NetworkFuser {
                 .hasBias(true)
                 .activation(block.getActivation())
                 .weightInit(WeightInit.XAVIER)
-                .updater(updater)
+                .updater(new NoOp())
                 .name(block.getLayerName())
                 .build();
     }
 
     private static void copy(Layer from, Layer to) {
-        if (from instanceof OdbbConvLayerImpl odbb) {
+        OdbbConvLayerImpl odbb = OdbbBlocks.odbbOf(from);
+        if (odbb != null) {
             FusedConv f = odbb.fuse();
             to.getParam(ConvolutionParamInitializer.WEIGHT_KEY).assign(f.denseKernel());
             to.getParam(ConvolutionParamInitializer.BIAS_KEY).assign(f.conv().bias().reshape(1, f.outChannels()));

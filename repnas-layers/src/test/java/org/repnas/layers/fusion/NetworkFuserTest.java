@@ -1,4 +1,4 @@
-package org.repnas.zoo;
+package org.repnas.layers.fusion;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -21,7 +21,9 @@ import org.repnas.layers.BlockPreset;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.OdbbConvLayerImpl;
+import org.repnas.layers.OdbbBlocks;
 import org.repnas.layers.TestNetworks;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 
 import java.util.EnumSet;
 
@@ -92,5 +94,40 @@ class NetworkFuserTest {
         INDArray x = TestNetworks.randomInput(DataType.FLOAT, 5, 4, 3, 21, 17);
         double err = TestNetworks.relativeError(fused.output(x, false), builtIn.output(x, false));
         assertTrue(err <= 1e-5, "oneDNN against DL4J's im2col convolution: " + err);
+    }
+
+    @Test
+    void frozenBlocksOfTransferLearningAreFusedToo() {
+        MultiLayerNetwork net = mixedNetwork();
+        MultiLayerNetwork frozen = new TransferLearning.Builder(net).setFeatureExtractor(1).build();   // layers 0, 1 frozen
+        assertInstanceOf(org.deeplearning4j.nn.layers.FrozenLayer.class, frozen.getLayer(0));
+        assertEquals(4, OdbbBlocks.find(frozen).size(), "the blocks inside FrozenLayer are found");
+        INDArray x = TestNetworks.randomInput(DataType.FLOAT, 6, 3, 3, 21, 17);
+
+        MultiLayerNetwork fused = NetworkFuser.fuse(frozen);
+        assertTrue(OdbbBlocks.find(fused).isEmpty(), "no block is left unfused");
+        double err = TestNetworks.relativeError(fused.output(x, false), frozen.output(x, false));
+        assertTrue(err <= 1e-5, "frozen blocks fused: " + err);
+        double errSd = TestNetworks.relativeError(SameDiffExport.output(SameDiffExport.fromNetwork(frozen), x), frozen.output(x, false));
+        assertTrue(errSd <= 1e-5, "frozen blocks exported to SameDiff: " + errSd);
+    }
+
+    @Test
+    void fusedConfigurationNeedsNothingButDl4j() {
+        MultiLayerNetwork net = mixedNetwork();
+        // a training schedule of this library on every layer, as a search leaves it
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (net.getLayerWiseConfigurations().getConf(i).getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b) {
+                b.setIUpdater(new org.nd4j.linalg.learning.config.Sgd(new LibrarySchedule()));
+            }
+        }
+        String json = NetworkFuser.fuse(net).getLayerWiseConfigurations().toJson();
+        assertFalse(json.contains("org.repnas"), "the fused configuration names a class of this library");
+    }
+
+    /** A learning-rate schedule class of this library's own (as the search's cosine schedule is). */
+    static final class LibrarySchedule implements org.nd4j.linalg.schedule.ISchedule {
+        @Override public double valueAt(int iteration, int epoch) { return 0.1; }
+        @Override public org.nd4j.linalg.schedule.ISchedule clone() { return this; }
     }
 }

@@ -1,4 +1,4 @@
-package org.repnas.data;
+package org.repnas.search.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;

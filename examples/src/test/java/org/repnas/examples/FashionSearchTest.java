@@ -1,4 +1,4 @@
-package org.repnas.zoo;
+package org.repnas.examples;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -6,11 +6,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.repnas.data.EpochDataSource;
-import org.repnas.data.FashionMnist;
-import org.repnas.data.ShuffledDataSetIterator;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.examples.data.FashionMnist;
+import org.repnas.search.data.ShuffledDataSetIterator;
 import org.repnas.search.RepNasSearch;
 import org.repnas.search.SearchConfig;
+import org.repnas.zoo.FashionMnistNet;
+import org.repnas.layers.fusion.NetworkFuser;
 
 import java.nio.file.Path;
 

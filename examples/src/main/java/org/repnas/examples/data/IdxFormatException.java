@@ -1,4 +1,4 @@
-package org.repnas.data;
+package org.repnas.examples.data;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package org.repnas.zoo;
+package org.repnas.layers.fusion;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -138,6 +138,9 @@ public final class SameDiffExport {
     }
 
     private SDVariable layer(Layer layer, SDVariable x) {
+        // frozen layers (transfer learning) export as what they wrap: the graph is for inference
+        if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayer f) return layer(f.getInsideLayer(), x);
+        if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop f) return layer(f.getInsideLayer(), x);
         org.deeplearning4j.nn.conf.layers.Layer c = layer.conf().getLayer();
         if (layer instanceof OdbbConvLayerImpl odbb) {
             FusedConv f = odbb.fuse();

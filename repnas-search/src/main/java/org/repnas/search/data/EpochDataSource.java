@@ -1,4 +1,4 @@
-package org.repnas.data;
+package org.repnas.search.data;
 
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;

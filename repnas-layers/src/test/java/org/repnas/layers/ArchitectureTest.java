@@ -1,4 +1,4 @@
-package org.repnas.search;
+package org.repnas.layers;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,8 +25,11 @@ class ArchitectureTest {
 
     @Test
     void jsonRoundTripAndApply(@TempDir Path dir) throws IOException {
-        MultiLayerNetwork net = SearchTestNetworks.supernet(2);
-        Architecture sampled = RandomSearch.sample(net, 9, new Random(3), "tiny");
+        MultiLayerNetwork net = TinySupernet.supernet(2);
+        Architecture sampled = new Architecture("tiny", 9, List.of(
+                new Architecture.BlockArchitecture("layer0", List.of("kxk", "1x1", "1xk"), null),
+                new Architecture.BlockArchitecture("layer1", List.of("identity", "1x1_avg", "kx1"), null),
+                new Architecture.BlockArchitecture("layer2", List.of("kxk", "1x1", "1x1_kxk"), null)));
         sampled.applyTo(net);
         Architecture exported = Architecture.of(net, "tiny");
         assertEquals(sampled.keptPerBlock(), exported.keptPerBlock());
@@ -39,12 +41,12 @@ class ArchitectureTest {
         assertEquals(exported.blocks().get(1).alpha(), back.blocks().get(1).alpha());
 
         // apply to a fresh supernet: same kept sets
-        MultiLayerNetwork fresh = SearchTestNetworks.supernet(7);
+        MultiLayerNetwork fresh = TinySupernet.supernet(7);
         back.applyTo(fresh);
         assertEquals(back.keptPerBlock(), Architecture.of(fresh, "tiny").keptPerBlock());
 
         // retrain from scratch: a network whose blocks have only the kept branches
-        MultiLayerConfiguration conf = back.restrict(SearchTestNetworks.supernetConf(8));
+        MultiLayerConfiguration conf = back.restrict(TinySupernet.supernetConf(8));
         MultiLayerNetwork scratch = new MultiLayerNetwork(conf);
         scratch.init();
         List<OdbbBlocks.Block> blocks = OdbbBlocks.find(scratch);
@@ -65,7 +67,7 @@ class ArchitectureTest {
         assertTrue(e2.getMessage().contains("Unknown branch '3x5'"), e2.getMessage());
         Architecture two = new Architecture("x", 2, List.of(new Architecture.BlockArchitecture("a", List.of("kxk"), null),
                 new Architecture.BlockArchitecture("b", List.of("kxk"), null)));
-        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class, () -> two.applyTo(SearchTestNetworks.supernet(1)));
+        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class, () -> two.applyTo(TinySupernet.supernet(1)));
         assertTrue(e3.getMessage().contains("has 2 blocks but the model has 3"), e3.getMessage());
     }
 
