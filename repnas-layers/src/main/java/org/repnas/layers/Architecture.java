@@ -13,7 +13,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
-import org.repnas.layers.Branch;
+import org.repnas.io.AtomicFiles;
 import org.repnas.layers.OdbbBlocks;
 import org.repnas.layers.OdbbConvLayer;
 
@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -167,11 +166,7 @@ public record Architecture(@JsonProperty("model") String model,
 
     /** Writes the file atomically (a temporary file renamed over the target), so a crash never leaves half a file. */
     public void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, toJson());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, toJson());
     }
 
     public static Architecture read(Path file) throws IOException {

@@ -18,15 +18,16 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +69,19 @@ public class OdbbConvLayer extends SameDiffLayer {
     @JsonProperty("activeBranches")
     private EnumSet<Branch> activeBranches;
     private boolean weightSharing = true;
+    /**
+     * Search state, set between iterations by a search's listener and saved with the configuration, so that it travels
+     * wherever the network does (checkpoints, ParallelWrapper replicas, Spark executors): the logistic noise zeta of each
+     * active branch's gate for the coming iteration (null: no gates), and whether the search has fixed the architecture.
+     */
+    @JsonProperty("gateNoise")
+    private EnumMap<Branch, Double> gateNoise;
+    private boolean architectureFixed;
     private double gateTemperature = 1.0;
     private GateMode gateMode = GateMode.STRAIGHT_THROUGH;
     private IUpdater alphaUpdater = defaultAlphaUpdater();
+    /** Regularization of alpha (none by default; the official recipe decays it during the search). */
+    private List<Regularization> alphaRegularization = new ArrayList<>();
     private double bnEps = 1e-5;
     private double bnDecay = 0.9;
     private IActivation activation = Activation.RELU.getActivationFunction();
@@ -94,6 +105,7 @@ public class OdbbConvLayer extends SameDiffLayer {
         this.gateTemperature = s.gateTemperature;
         this.gateMode = s.gateMode;
         this.alphaUpdater = s.alphaUpdater;
+        this.alphaRegularization = new ArrayList<>(s.alphaRegularization);
         this.bnEps = s.bnEps;
         this.bnDecay = s.bnDecay;
         this.activation = s.activation;
@@ -108,9 +120,9 @@ public class OdbbConvLayer extends SameDiffLayer {
         return new Builder();
     }
 
-    /** Adam, lr 1e-4, beta1 0.5, beta2 0.999: the paper's optimizer for the architecture parameters. */
+    /** The paper's optimizer for the architecture parameters: Adam, lr 1e-4, betas 0.5 / 0.999 ({@link AlphaAdam}). */
     public static IUpdater defaultAlphaUpdater() {
-        return new Adam(1e-4, 0.5, 0.999, Adam.DEFAULT_ADAM_EPSILON);
+        return AlphaAdam.paper();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -152,6 +164,26 @@ public class OdbbConvLayer extends SameDiffLayer {
     public boolean identityPossible() {
         return nIn == nOut && stride == 1;
     }
+
+    /**
+     * Sets the logistic noise zeta of each active branch for the coming training iterations: training then multiplies
+     * every active branch by a gate (straight-through: value 1, gradient of sigmoid((alpha + zeta) / lambda) to alpha).
+     * {@code null} removes the gates (alpha then gets no gradient).
+     */
+    @JsonIgnore
+    public void setGateNoise(Map<Branch, Double> zeta) {
+        this.gateNoise = zeta == null ? null : zeta.isEmpty() ? new EnumMap<>(Branch.class) : new EnumMap<>(zeta);
+    }
+
+    /** The gates' noise per active branch, or null when training runs without gates. */
+    @JsonIgnore
+    public Map<Branch, Double> getGateNoise() {
+        return gateNoise == null ? null : Collections.unmodifiableMap(gateNoise);
+    }
+
+    /** Set by a search when it fixes the architecture: its listener leaves the active branches alone from then on. */
+    public boolean isArchitectureFixed() { return architectureFixed; }
+    public void setArchitectureFixed(boolean fixed) { this.architectureFixed = fixed; }
 
     // ---------------------------------------------------------------------------------------------------------------
     // Validation: every message says what to change.
@@ -318,8 +350,13 @@ public class OdbbConvLayer extends SameDiffLayer {
 
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        // Weight decay / L2 on convolution kernels only: never on BatchNorm, running statistics or alpha.
-        return OdbbParams.role(paramName) == OdbbParams.Role.KERNEL ? getRegularization() : Collections.emptyList();
+        // The layer's weight decay / L2 on convolution kernels only: never on BatchNorm or running statistics; alpha
+        // has its own.
+        return switch (OdbbParams.role(paramName)) {
+            case KERNEL -> getRegularization();
+            case ALPHA -> alphaRegularization;
+            default -> Collections.emptyList();
+        };
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -403,6 +440,8 @@ public class OdbbConvLayer extends SameDiffLayer {
         OdbbConvLayer c = (OdbbConvLayer) super.clone();
         c.branches = branches == null ? null : EnumSet.copyOf(branches);
         c.activeBranches = activeBranches == null ? null : EnumSet.copyOf(activeBranches);
+        c.alphaRegularization = new ArrayList<>(alphaRegularization);
+        c.gateNoise = gateNoise == null ? null : new EnumMap<>(gateNoise);
         return c;
     }
 
@@ -434,6 +473,8 @@ public class OdbbConvLayer extends SameDiffLayer {
     public void setGateMode(GateMode gateMode) { this.gateMode = gateMode; }
     public IUpdater getAlphaUpdater() { return alphaUpdater; }
     public void setAlphaUpdater(IUpdater alphaUpdater) { this.alphaUpdater = alphaUpdater; }
+    public List<Regularization> getAlphaRegularization() { return alphaRegularization; }
+    public void setAlphaRegularization(List<Regularization> r) { this.alphaRegularization = r == null ? new ArrayList<>() : new ArrayList<>(r); }
     public double getBnEps() { return bnEps; }
     public void setBnEps(double bnEps) { this.bnEps = bnEps; }
     public double getBnDecay() { return bnDecay; }
@@ -452,14 +493,16 @@ public class OdbbConvLayer extends SameDiffLayer {
                 && Double.compare(gateTemperature, that.gateTemperature) == 0 && Double.compare(bnEps, that.bnEps) == 0
                 && Double.compare(bnDecay, that.bnDecay) == 0 && preset == that.preset && gateMode == that.gateMode
                 && Objects.equals(branches, that.branches) && Objects.equals(activeBranches, that.activeBranches)
-                && Objects.equals(alphaUpdater, that.alphaUpdater) && Objects.equals(activation, that.activation)
+                && Objects.equals(alphaUpdater, that.alphaUpdater) && Objects.equals(alphaRegularization, that.alphaRegularization)
+                && Objects.equals(gateNoise, that.gateNoise) && architectureFixed == that.architectureFixed
+                && Objects.equals(activation, that.activation)
                 && Objects.equals(kernelInit, that.kernelInit);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), kernelSize, stride, nIn, nOut, groups, preset, branches, activeBranches,
-                weightSharing, gateTemperature, gateMode, alphaUpdater, bnEps, bnDecay, activation, kernelInit);
+                weightSharing, gateTemperature, gateMode, alphaUpdater, alphaRegularization, gateNoise, architectureFixed, bnEps, bnDecay, activation, kernelInit);
     }
 
     @Override
@@ -502,6 +545,8 @@ public class OdbbConvLayer extends SameDiffLayer {
         public Builder gateMode(GateMode m) { settings.gateMode = m; return this; }
         /** Updater of the architecture parameters alpha (default {@link #defaultAlphaUpdater()}). */
         public Builder alphaUpdater(IUpdater u) { settings.alphaUpdater = u; return this; }
+        /** Regularization of alpha, e.g. DL4J's L2Regularization (default none). */
+        public Builder alphaRegularization(Regularization... r) { settings.setAlphaRegularization(List.of(r)); return this; }
         /** BatchNorm epsilon. Default 1e-5. */
         public Builder bnEps(double eps) { settings.bnEps = eps; return this; }
         /** Running-statistics decay, as DL4J's BatchNormalization. Default 0.9. */

@@ -56,7 +56,6 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
     }
 
     private final Map<GraphKey, BlockGraph> graphs = new HashMap<>();
-    private EnumMap<Branch, Double> gateNoise;
     /** While calibrating: per running-statistic parameter, the sum of batch statistics and the number of batches. */
     private Map<String, INDArray> calibrationSums;
     private int calibrationBatches;
@@ -78,11 +77,11 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
      * alpha). {@code null} removes the gates (alpha then gets no gradient).
      */
     public void setGateNoise(Map<Branch, Double> zeta) {
-        this.gateNoise = zeta == null ? null : new EnumMap<>(zeta);
+        odbbConf().setGateNoise(zeta);
     }
 
     public Map<Branch, Double> getGateNoise() {
-        return gateNoise == null ? null : Collections.unmodifiableMap(gateNoise);
+        return odbbConf().getGateNoise();
     }
 
     /** Current value of a branch's architecture parameter alpha. */
@@ -124,7 +123,7 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
     // Forward and backward
 
     private boolean gated(boolean training) {
-        return training && gateNoise != null;
+        return training && odbbConf().getGateNoise() != null;
     }
 
     @Override
@@ -252,7 +251,7 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
         for (Branch b : odbbConf().getActiveBranches()) {
             String name = OdbbGraph.zetaPlaceholder(b);
             if (g.sd.hasVariable(name)) {
-                ph.put(name, Nd4j.scalar(dataType, gateNoise.getOrDefault(b, 0.0)).reshape(1, 1));
+                ph.put(name, Nd4j.scalar(dataType, odbbConf().getGateNoise().getOrDefault(b, 0.0)).reshape(1, 1));
             }
         }
         return ph;

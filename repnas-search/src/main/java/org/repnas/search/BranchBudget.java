@@ -28,7 +28,7 @@ public final class BranchBudget {
      * @return the kept branches per block
      */
     public static List<EnumSet<Branch>> keep(List<EnumSet<Branch>> present, List<double[]> scores, int budget) {
-        check(present, budget);
+        check(present, budget, "");
         List<Scored> all = new ArrayList<>();
         for (int i = 0; i < present.size(); i++) {
             for (Branch b : present.get(i)) {
@@ -74,6 +74,11 @@ public final class BranchBudget {
 
     /** Fails with a message naming the fix when no architecture can meet the budget. */
     public static void check(List<EnumSet<Branch>> present, int budget) {
+        check(present, budget, "");
+    }
+
+    /** As {@link #check(List, int)}; {@code note} follows the branch count in messages. */
+    static void check(List<EnumSet<Branch>> present, int budget, String note) {
         int blocks = present.size();
         int branches = present.stream().mapToInt(EnumSet::size).sum();
         if (blocks == 0) {
@@ -81,11 +86,11 @@ public final class BranchBudget {
         }
         if (budget < blocks) {
             throw new IllegalArgumentException("Branch budget " + budget + " is below the number of blocks (" + blocks
-                    + "): every block keeps at least one branch. Use a budget between " + blocks + " and " + branches + ".");
+                    + "): every block keeps at least one branch. Use a budget between " + blocks + " and " + branches + note + ".");
         }
         if (budget > branches) {
             throw new IllegalArgumentException("Branch budget " + budget + " is above the number of branches in the network ("
-                    + branches + "). Use a budget between " + blocks + " and " + branches + ".");
+                    + branches + note + "). Use a budget between " + blocks + " and " + branches + ".");
         }
     }
 }

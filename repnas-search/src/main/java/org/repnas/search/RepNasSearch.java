@@ -1,58 +1,34 @@
 package org.repnas.search;
 
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.updater.UpdaterCreator;
-import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
-import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.deeplearning4j.nn.api.NeuralNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
-import org.nd4j.shade.jackson.databind.DeserializationFeature;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
-import org.repnas.search.data.EpochDataSource;
 import org.repnas.layers.Architecture;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbBlocks;
-import org.repnas.layers.OdbbConvLayer;
-import org.repnas.layers.OdbbParams;
+import org.repnas.search.data.EpochDataSource;
+import org.repnas.search.data.EpochIterator;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
- * The one-stage RepNAS search (paper Algorithm 1) as a training driver: warm-up epochs with random architectures and
- * alpha frozen, search epochs with alpha trained, then the architecture fixed (deterministic top C of alpha, BatchNorm
- * running statistics reset) and trained to the end. The resulting network fuses without retraining.
- *
- * <p>It checkpoints after every epoch (and between any two iterations on {@link #requestCheckpoint()}): weights, alpha,
- * running statistics, both updaters' states, the current masks, the iteration count (the noise is a function of it)
- * and the position in the schedule. {@link #resume} continues bit-exactly on CPU.
+ * A whole RepNAS search run as a program would: the {@link RepNas#listeners search listeners} on
+ * {@code fit(iterator)}, epoch after epoch, plus what a long run needs around them: checkpoints (every epoch, and between
+ * any two iterations on {@link #requestCheckpoint()}), exact resume ({@link #resume}), a progress line per epoch with an
+ * ETA, history.json and architecture.json, and a stop with a clear message on a non-finite loss. The search itself is
+ * the listeners': {@code net.fit(iterator, epochs)} with {@link RepNas#listeners} gives the same network.
  */
 public final class RepNasSearch {
 
@@ -69,45 +45,24 @@ public final class RepNasSearch {
         public List<Map<String, Double>> alpha;
     }
 
-    /** What a checkpoint holds besides the network. */
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
-    static final class State {
-        SearchConfig config;
-        String modelType;
-        int epoch;
-        long batchesDone;
-        double lossSum;
-        long lossCount;
-        double secondsInEpoch;
-        double secondsTotal;
-        Architecture fixedArchitecture;
-        List<EpochRecord> history = new ArrayList<>();
-    }
-
-    /** The searched network (fixed architecture, trained), its architecture and the per-epoch history. */
+    /** The searched network (its architecture applied), the architecture and the per-epoch history. */
     public record Result(Model model, Architecture architecture, List<EpochRecord> history) {
     }
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final String MODEL_FILE = "model.zip";
-    private static final String STATE_FILE = "state.json";
-    private static final String LATEST = "latest";
-
     private final SearchConfig config;
-    private final Path checkpointDir;
+    private final SearchCheckpoints checkpoints;
     private final PrintStream log;
-    private final BranchBudgetListener budget;
     private final AtomicBoolean checkpointRequested = new AtomicBoolean();
-    private State state;
+    private SearchState state;
     private String lastCheckpoint = "none yet";
+    /** When the time of the epoch under way was last added to the state. */
+    private long clock;
 
     private RepNasSearch(SearchConfig config, Path checkpointDir, PrintStream log) {
         config.validate();
         this.config = config;
-        this.checkpointDir = checkpointDir;
+        this.checkpoints = checkpointDir == null ? null : new SearchCheckpoints(checkpointDir);
         this.log = log;
-        this.budget = new BranchBudgetListener(config.budget, config.seed);
     }
 
     /**
@@ -123,163 +78,118 @@ public final class RepNasSearch {
         checkpointRequested.set(true);
     }
 
-    /** Starts a search on a network built with the candidate branches (e.g. BlockPreset.ALL). */
+    /**
+     * Starts a search on a network built with the candidate branches (e.g. BlockPreset.ALL). The network's own
+     * updaters and regularization are kept unless the config asks otherwise ({@link SearchConfig#configureOptimizer}).
+     */
     public Result run(Model model, EpochDataSource train, DataSetIterator test) throws IOException {
-        List<OdbbBlocks.Block> blocks = OdbbBlocks.require(model);
-        BranchBudget.check(blocks.stream().map(b -> b.conf().getPresentBranches()).collect(Collectors.toList()), config.budget);
-        if (checkpointDir != null && Files.exists(checkpointDir.resolve(LATEST))) {
-            throw new IllegalStateException("Checkpoint folder " + checkpointDir + " already holds a search: resume it with "
-                    + "RepNasSearch.resume(...) (or --resume), or choose another folder; nothing there was overwritten.");
+        new BranchBudgetListener(config).budget(model);           // an impossible budget fails before anything is written
+        if (checkpoints != null && checkpoints.exist()) {
+            throw new IllegalStateException("Checkpoint folder " + checkpoints.dir() + " already holds a search: resume it "
+                    + "with RepNasSearch.resume(...) (or --resume), or choose another folder; nothing there was overwritten.");
         }
-        if (config.configureOptimizer) {
-            configureWeightOptimizer(model, config, train.batchesPerEpoch());
+        if (config.configureOptimizer || config.gateTemperature != null || config.alphaLearningRate != null
+                || config.alphaWeightDecay > 0) {
+            RepNas.configure(model, config, train.batchesPerEpoch());
         }
-        state = new State();
+        state = new SearchState();
         state.config = config;
-        state.modelType = model instanceof ComputationGraph ? "ComputationGraph" : "MultiLayerNetwork";
+        state.modelType = Networks.typeName(model);
         return loop(model, train, test);
     }
 
-    /** Continues the search saved in {@code checkpointDir} exactly where it stopped. */
+    /**
+     * Continues the search saved in {@code checkpointDir} exactly where it stopped (bit-exactly on CPU). A damaged
+     * newest checkpoint is reported and the one before it used.
+     */
     public static Result resume(Path checkpointDir, EpochDataSource train, DataSetIterator test, PrintStream log)
             throws IOException {
-        Path latest = latestCheckpoint(checkpointDir);
-        State state = JSON.readValue(latest.resolve(STATE_FILE).toFile(), State.class);
-        File modelFile = latest.resolve(MODEL_FILE).toFile();
-        Model model = "ComputationGraph".equals(state.modelType)
-                ? ModelSerializer.restoreComputationGraph(modelFile, true)
-                : ModelSerializer.restoreMultiLayerNetwork(modelFile, true);
-        RepNasSearch search = new RepNasSearch(state.config, checkpointDir, log);
-        search.state = state;
-        search.lastCheckpoint = latest.getFileName().toString();
-        log.printf("resuming %s from %s (epoch %d, batch %d)%n", state.config.modelName, latest, state.epoch + 1, state.batchesDone);
-        return search.loop(model, train, test);
+        SearchCheckpoints.Restored r = new SearchCheckpoints(checkpointDir).restoreLatest(log);
+        Networks.setCounts(r.model(), r.state().iterations, r.state().epoch);
+        RepNasSearch search = new RepNasSearch(r.state().config, checkpointDir, log);
+        search.state = r.state();
+        search.lastCheckpoint = r.from().getFileName().toString();
+        log.printf("resuming %s from %s (epoch %d, batch %d)%n", r.state().config.modelName, r.from(), r.state().epoch + 1,
+                r.state().batchesDone);
+        return search.loop(r.model(), train, test);
     }
 
     private Result loop(Model model, EpochDataSource train, DataSetIterator test) throws IOException {
-        int epochs = config.epochs;
-        while (state.epoch < epochs) {
-            int e = state.epoch;
-            BranchBudgetListener.Mode phase = config.phase(e);
-            if (phase == BranchBudgetListener.Mode.FIXED && state.fixedArchitecture == null) {
-                fixArchitecture(model);
-            }
-            budget.setMode(phase);
-            long start = System.nanoTime();
-            DataSetIterator it = train.iterator(e);
-            for (long skip = 0; skip < state.batchesDone && it.hasNext(); skip++) {
-                it.next();                                  // resuming inside an epoch
-            }
-            while (it.hasNext()) {
-                DataSet batch = it.next();
-                if (phase != BranchBudgetListener.Mode.FIXED) {
-                    budget.prepare(model);
+        DataSetIterator calibration = new EpochIterator(train, 0);
+        ArchitectureEvaluator.Result[] evaluation = new ArchitectureEvaluator.Result[1];
+        List<TrainingListener> search = new ArrayList<>();
+        search.add(new Progress(model));             // first: a non-finite loss stops before the masks read alpha
+        search.addAll(RepNas.listeners(config));
+        if (test != null) {
+            search.add(new ArchitectureEvaluationListener(RepNas.evaluator(config, test, calibration),
+                    (epoch, r) -> evaluation[0] = r));
+        }
+        Collection<TrainingListener> own = new ArrayList<>(Networks.listeners(model));
+        List<TrainingListener> all = new ArrayList<>(search);
+        all.addAll(own);
+        model.setListeners(all);
+        try {
+            while (state.epoch < config.epochs) {
+                int e = state.epoch;
+                clock = System.nanoTime();
+                DataSetIterator it = train.iterator(e);
+                for (long skip = 0; skip < state.batchesDone && it.hasNext(); skip++) {
+                    it.next();                                      // resuming inside an epoch
                 }
-                fit(model, batch);
-                double loss = model.score();
-                if (!Double.isFinite(loss)) {
-                    throw new NonFiniteLossException("The training loss is " + loss + " at epoch " + (e + 1) + ", batch "
-                            + (state.batchesDone + 1) + ": the search stopped. The last good checkpoint (" + lastCheckpoint
-                            + (checkpointDir == null ? "" : " in " + checkpointDir) + ") is intact. Lower the learning rate "
-                            + "(now " + config.learningRate + ") or check the data for NaNs, then resume from it.");
-                }
-                state.lossSum += loss;
-                state.lossCount++;
-                state.batchesDone++;
-                if (checkpointRequested.getAndSet(false)) {
-                    state.secondsInEpoch += (System.nanoTime() - start) / 1e9;
-                    start = System.nanoTime();
+                evaluation[0] = null;
+                ((NeuralNetwork) model).fit(it);
+                tick();
+                EpochRecord rec = record(model, e, evaluation[0]);
+                state.history.add(rec);
+                state.secondsTotal += rec.seconds;
+                state.epoch++;
+                state.batchesDone = 0;
+                state.iterations = Networks.iterationCount(model);
+                state.lossSum = 0;
+                state.lossCount = 0;
+                state.secondsInEpoch = 0;
+                log.println(progressLine(rec));
+                if (checkpoints != null && (config.checkpointEveryEpoch || state.epoch == config.epochs)) {
                     checkpoint(model);
                 }
             }
-            incrementEpochCount(model);
-            state.secondsInEpoch += (System.nanoTime() - start) / 1e9;
-            EpochRecord rec = endOfEpoch(model, train, test, e, phase);
-            state.history.add(rec);
-            state.secondsTotal += rec.seconds;
-            state.epoch++;
-            state.batchesDone = 0;
-            state.lossSum = 0;
-            state.lossCount = 0;
-            state.secondsInEpoch = 0;
-            log.println(progressLine(rec));
-            if (checkpointDir != null && (config.checkpointEveryEpoch || state.epoch == epochs)) {
-                checkpoint(model);
-            }
+        } finally {
+            model.setListeners(own);
         }
-        Architecture arch;
-        if (state.fixedArchitecture != null) {
-            arch = state.fixedArchitecture;
-        } else {
-            // no fixed phase: the final architecture keeps statistics estimated for it, so that it fuses well
-            arch = currentTopAlpha(model);
-            calibrate(model, train, Math.max(0, epochs - 1));
-        }
-        if (checkpointDir != null) {
-            arch.write(checkpointDir.resolve("architecture.json"));
+        Architecture arch = RepNas.finish(model, config, calibration);
+        if (checkpoints != null) {
+            arch.write(checkpoints.dir().resolve("architecture.json"));
         }
         return new Result(model, arch, state.history);
     }
 
-    private void fixArchitecture(Model model) throws IOException {
-        budget.applyTopAlpha(model);
-        state.fixedArchitecture = Architecture.of(model, config.modelName);
-        resetRunningStatistics(model);
-        log.println("architecture fixed (deterministic top " + config.budget + " of alpha): " + keptPerBranch(model));
-        if (checkpointDir != null) {
-            state.fixedArchitecture.write(checkpointDir.resolve("architecture.json"));
+    private EpochRecord record(Model model, int epoch, ArchitectureEvaluator.Result r) {
+        EpochRecord rec = new EpochRecord();
+        rec.epoch = epoch + 1;
+        rec.phase = config.phase(epoch).name().toLowerCase();
+        rec.loss = state.lossCount == 0 ? Double.NaN : state.lossSum / state.lossCount;
+        rec.seconds = state.secondsInEpoch;
+        List<java.util.EnumSet<Branch>> kept;
+        List<Map<String, Double>> alpha;
+        if (r != null) {
+            rec.testAccuracy = r.accuracy();
+            kept = r.kept();
+            alpha = r.alpha();
+        } else {
+            BranchBudgetListener b = new BranchBudgetListener(config);
+            kept = OdbbBlocks.require(model).get(0).conf().isArchitectureFixed()
+                    ? OdbbBlocks.require(model).stream().map(x -> x.conf().getActiveBranches()).toList() : b.topAlpha(model);
+            alpha = BranchBudgetListener.alphas(model);
         }
-    }
-
-    private Architecture currentTopAlpha(Model model) {
-        budget.applyTopAlpha(model);
-        return Architecture.of(model, config.modelName);
-    }
-
-    private EpochRecord endOfEpoch(Model model, EpochDataSource train, DataSetIterator test, int e,
-                                   BranchBudgetListener.Mode phase) {
-        Map<INDArray, INDArray> saved = null;
-        if (phase != BranchBudgetListener.Mode.FIXED) {
-            budget.applyTopAlpha(model);           // evaluate (and record) the architecture found so far
-            if (test != null) {
-                saved = runningStatistics(model);
-                calibrate(model, train, e);
-            }
-        }
-        EpochRecord r = endOfEpochRecord(model, test, e, phase);
-        if (saved != null) {
-            saved.forEach(INDArray::assign);      // evaluation leaves no trace in the network
-        }
-        return r;
-    }
-
-    private EpochRecord endOfEpochRecord(Model model, DataSetIterator test, int e, BranchBudgetListener.Mode phase) {
-        EpochRecord r = new EpochRecord();
-        r.epoch = e + 1;
-        r.phase = phase.name().toLowerCase();
-        r.loss = state.lossCount == 0 ? Double.NaN : state.lossSum / state.lossCount;
-        r.seconds = state.secondsInEpoch;
-        if (test != null) {
-            test.reset();
-            Evaluation ev = model instanceof MultiLayerNetwork m ? m.evaluate(test) : ((ComputationGraph) model).evaluate(test);
-            r.testAccuracy = ev.accuracy();
-        }
-        r.keptPerBranch = keptPerBranch(model);
-        r.kept = new ArrayList<>();
-        r.alpha = new ArrayList<>();
-        for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
-            r.kept.add(b.conf().getActiveBranches().stream().map(Branch::id).collect(Collectors.toList()));
-            Map<String, Double> a = new LinkedHashMap<>();
-            for (Branch br : b.conf().getPresentBranches()) a.put(br.id(), b.layer().alpha(br));
-            r.alpha.add(a);
-        }
-        return r;
+        rec.kept = kept.stream().map(s -> s.stream().map(Branch::id).collect(Collectors.toList())).toList();
+        rec.keptPerBranch = new ArchitectureEvaluator.Result(null, 0, kept, alpha).keptPerBranch();
+        rec.alpha = alpha;
+        return rec;
     }
 
     private String progressLine(EpochRecord r) {
-        int done = state.epoch;
         double perEpoch = state.secondsTotal / Math.max(1, state.history.size());
-        double eta = perEpoch * (config.epochs - done);
+        double eta = perEpoch * (config.epochs - state.epoch);
         StringBuilder kept = new StringBuilder();
         r.keptPerBranch.forEach((k, v) -> kept.append(' ').append(k).append(' ').append(v));
         return String.format("epoch %d/%d %-6s loss %.4f%s | kept%s | %.1f s, ETA %s", r.epoch, config.epochs, r.phase,
@@ -293,158 +203,51 @@ public final class RepNasSearch {
                 : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
-    static Map<String, Integer> keptPerBranch(Model model) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (Branch b : Branch.values()) counts.put(b.id(), 0);
-        for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
-            for (Branch br : b.conf().getActiveBranches()) counts.merge(br.id(), 1, Integer::sum);
+    /** Adds the time since the last tick to the epoch under way. */
+    private void tick() {
+        long now = System.nanoTime();
+        state.secondsInEpoch += (now - clock) / 1e9;
+        clock = now;
+    }
+
+    private void checkpoint(Model model) throws IOException {
+        if (checkpoints != null) {
+            lastCheckpoint = checkpoints.write(model, state);
         }
-        return counts;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Training helpers
-
-    private static void fit(Model model, DataSet batch) {
-        if (model instanceof MultiLayerNetwork m) m.fit(batch);
-        else ((ComputationGraph) model).fit(batch);
-    }
-
-    private static void incrementEpochCount(Model model) {
-        if (model instanceof MultiLayerNetwork m) m.incrementEpochCount();
-        else ((ComputationGraph) model).incrementEpochCount();
-    }
-
-    /** Copies of every ODBB running statistic, keyed by the parameter array to restore them into. */
-    static Map<INDArray, INDArray> runningStatistics(Model model) {
-        Map<INDArray, INDArray> copies = new java.util.IdentityHashMap<>();
-        for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
-            for (Map.Entry<String, INDArray> p : b.layer().paramTable().entrySet()) {
-                if (OdbbParams.role(p.getKey()).isRunningStatistic()) copies.put(p.getValue(), p.getValue().dup());
-            }
-        }
-        return copies;
     }
 
     /**
-     * BatchNorm recalibration for the current architecture: running statistics re-estimated from the first training
-     * batches of epoch e (a supernet's running statistics average over every sampled architecture).
+     * The driver's bookkeeping on every iteration: the epoch's loss, a stop on a non-finite loss (before anything reads
+     * the diverged alpha), and checkpoints requested between iterations.
      */
-    private void calibrate(Model model, EpochDataSource train, int e) {
-        if (config.calibrationBatches <= 0) return;
-        List<OdbbBlocks.Block> blocks = OdbbBlocks.require(model);
-        blocks.forEach(b -> b.layer().startCalibration());
-        DataSetIterator it = train.iterator(e);
-        for (int i = 0; i < config.calibrationBatches && it.hasNext(); i++) {
-            INDArray x = it.next().getFeatures();
-            if (model instanceof MultiLayerNetwork m) m.output(x, true);
-            else ((ComputationGraph) model).output(true, x);
-        }
-        blocks.forEach(b -> b.layer().finishCalibration());
-    }
+    private final class Progress extends BaseTrainingListener {
+        private final Model model;
 
-    /** Running statistics of every ODBB back to mean 0, variance 1 (the architecture changed under them). */
-    static void resetRunningStatistics(Model model) {
-        for (OdbbBlocks.Block b : OdbbBlocks.require(model)) {
-            for (Map.Entry<String, INDArray> p : b.layer().paramTable().entrySet()) {
-                switch (OdbbParams.role(p.getKey())) {
-                    case RUNNING_MEAN -> p.getValue().assign(0);
-                    case RUNNING_VAR -> p.getValue().assign(1);
-                    default -> { }
+        Progress(Model model) {
+            this.model = model;
+        }
+
+        @Override
+        public void iterationDone(Model m, int iteration, int epoch) {
+            double loss = m.score();
+            if (!Double.isFinite(loss)) {
+                throw new NonFiniteLossException("The training loss is " + loss + " at epoch " + (epoch + 1) + ", batch "
+                        + (state.batchesDone + 1) + ": the search stopped. The last good checkpoint (" + lastCheckpoint
+                        + (checkpoints == null ? "" : " in " + checkpoints.dir()) + ") is intact. Lower the learning rate "
+                        + "(now " + config.learningRate + ") or check the data for NaNs, then resume from it.");
+            }
+            state.lossSum += loss;
+            state.lossCount++;
+            state.batchesDone++;
+            state.iterations = iteration + 1;
+            if (checkpointRequested.getAndSet(false)) {
+                tick();
+                try {
+                    checkpoint(model);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
         }
-    }
-
-    /**
-     * The paper's weight training (Table 1): SGD with momentum (DL4J's Nesterovs), cosine-decayed learning rate,
-     * weight decay on convolution and dense weights only (never BatchNorm, biases or alpha; alpha keeps its own updater).
-     */
-    static void configureWeightOptimizer(Model model, SearchConfig c, long batchesPerEpoch) {
-        CosineSchedule lr = new CosineSchedule(c.learningRate, Math.max(1, batchesPerEpoch * c.epochs), 0.0);
-        Nesterovs updater = new Nesterovs(lr, c.momentum);
-        List<Regularization> decay = c.weightDecay > 0 ? List.of(new WeightDecay(c.weightDecay, true)) : List.of();
-        for (Layer l : layerConfs(model)) {
-            if (l instanceof OdbbConvLayer o) {
-                o.setUpdater(updater.clone());
-                o.setRegularization(new ArrayList<>(decay));
-                o.setRegularizationBias(new ArrayList<>());
-            } else if (l instanceof BaseLayer bl) {
-                bl.setIUpdater(updater.clone());
-                bl.setBiasUpdater(null);
-                bl.setRegularization(bl instanceof BatchNormalization ? new ArrayList<>() : new ArrayList<>(decay));
-                bl.setRegularizationBias(new ArrayList<>());
-            }
-        }
-        if (model instanceof MultiLayerNetwork m) m.setUpdater(UpdaterCreator.getUpdater(m));
-        else ((ComputationGraph) model).setUpdater(new ComputationGraphUpdater((ComputationGraph) model));
-    }
-
-    private static List<Layer> layerConfs(Model model) {
-        List<Layer> out = new ArrayList<>();
-        if (model instanceof MultiLayerNetwork m) {
-            for (NeuralNetConfiguration c : m.getLayerWiseConfigurations().getConfs()) out.add(c.getLayer());
-        } else {
-            for (org.deeplearning4j.nn.api.Layer l : ((ComputationGraph) model).getLayers()) out.add(l.conf().getLayer());
-        }
-        return out;
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Checkpoints: a new folder per checkpoint, renamed into place when complete, then "latest" switched atomically.
-
-    private void checkpoint(Model model) throws IOException {
-        if (checkpointDir == null) {
-            return;
-        }
-        Files.createDirectories(checkpointDir);
-        String name = String.format("checkpoint-e%04d-b%06d", state.epoch, state.batchesDone);
-        Path tmp = Files.createTempDirectory(checkpointDir, name + ".tmp");
-        ModelSerializer.writeModel(model, tmp.resolve(MODEL_FILE).toFile(), true);
-        JSON.writeValue(tmp.resolve(STATE_FILE).toFile(), state);
-        Path target = checkpointDir.resolve(name);
-        deleteRecursively(target);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        writeAtomically(checkpointDir.resolve(LATEST), name);
-        writeAtomically(checkpointDir.resolve("history.json"), JSON.writeValueAsString(state.history));
-        lastCheckpoint = name;
-        // keep this checkpoint and the one before it
-        try (Stream<Path> s = Files.list(checkpointDir)) {
-            List<Path> old = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).collect(Collectors.toList());
-            for (int i = 0; i < old.size() - 2; i++) deleteRecursively(old.get(i));
-        }
-    }
-
-    static Path latestCheckpoint(Path dir) throws IOException {
-        Path latest = dir.resolve(LATEST);
-        if (!Files.exists(latest)) {
-            throw new NoSuchFileException(dir.toString(), null, "no search checkpoint here (no '" + LATEST
-                    + "' file): start a new search, or point to the folder a search wrote its checkpoints to");
-        }
-        Path cp = dir.resolve(Files.readString(latest).trim());
-        if (!Files.isRegularFile(cp.resolve(MODEL_FILE)) || !Files.isRegularFile(cp.resolve(STATE_FILE))) {
-            throw new NoSuchFileException(cp.toString(), null, "checkpoint is incomplete (needs " + MODEL_FILE + " and "
-                    + STATE_FILE + ")");
-        }
-        return cp;
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) Files.delete(q);
-        }
-    }
-
-    /** The present-branch sets of a model's blocks. */
-    static List<EnumSet<Branch>> present(Model model) {
-        return OdbbBlocks.require(model).stream().map(b -> b.conf().getPresentBranches()).collect(Collectors.toList());
     }
 }

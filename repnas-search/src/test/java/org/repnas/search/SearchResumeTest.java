@@ -27,7 +27,8 @@ class SearchResumeTest {
     static final DataSet TEST = TinySupernet.data(48, 5);
 
     static SearchConfig config() {
-        return SearchConfig.budget(10).epochs(4).warmupEpochs(1).fixedEpochs(1).seed(9).learningRate(0.05).modelName("tiny");
+        return SearchConfig.budget(10).identity(IdentityMode.SEARCHED).epochs(4).warmupEpochs(1).fixedEpochs(1).seed(9)
+                .configureOptimizer(true).learningRate(0.05).modelName("tiny");
     }
 
     static DataSetIterator test() {
@@ -128,7 +129,8 @@ class SearchResumeTest {
         assertTrue(low.getMessage().contains("below the number of blocks (3)"), low.getMessage());
         IllegalArgumentException high = assertThrows(IllegalArgumentException.class, () -> RepNasSearch.create(
                 SearchConfig.budget(40).epochs(2), dir, quiet).run(TinySupernet.supernet(1), src, test()));
-        assertTrue(high.getMessage().contains("above the number of branches in the network (19)"), high.getMessage());
+        assertTrue(high.getMessage().contains("above the number of branches in the network (18 (identity is always on and not counted))"),
+                high.getMessage());
         assertEquals(List.of(), Files.list(dir).toList(), "nothing written");
 
         RepNasSearch.create(SearchConfig.budget(5).epochs(1).fixedEpochs(0), dir, quiet).run(TinySupernet.supernet(1), src, test());
