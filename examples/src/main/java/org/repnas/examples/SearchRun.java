@@ -46,6 +46,7 @@ final class SearchRun {
 
     static SearchConfig config(Flags f, String modelName) {
         SearchConfig c = SearchConfig.budget(f.get("budget").isEmpty() ? 0 : f.integer("budget")).epochs(f.integer("epochs")).seed(f.integer("seed"))
+                .configureOptimizer(true)
                 .learningRate(f.number("lr")).weightDecay(f.number("weight-decay")).modelName(modelName);
         if (!f.get("warmup-epochs").isEmpty()) c.warmupEpochs(f.integer("warmup-epochs"));
         if (!f.get("fixed-epochs").isEmpty()) c.fixedEpochs(f.integer("fixed-epochs"));

@@ -31,6 +31,29 @@ public final class TinySupernet {
                 .build();
     }
 
+    /** The same supernet as a ComputationGraph, with a residual add between the second block and the first. */
+    public static org.deeplearning4j.nn.conf.ComputationGraphConfiguration supernetGraphConf(long seed) {
+        return new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).graphBuilder()
+                .addInputs("in")
+                .addLayer("a", OdbbConvLayer.builder().nOut(6).stride(2).preset(BlockPreset.ALL).build(), "in")
+                .addLayer("b", OdbbConvLayer.builder().nOut(6).preset(BlockPreset.ALL).build(), "a")
+                .addVertex("sum", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                        org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), "a", "b")
+                .addLayer("c", OdbbConvLayer.builder().nOut(8).stride(2).preset(BlockPreset.ALL).build(), "sum")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                        .nOut(3).build(), "pool")
+                .setOutputs("out")
+                .setInputTypes(InputType.convolutional(8, 8, 2))
+                .build();
+    }
+
+    public static org.deeplearning4j.nn.graph.ComputationGraph supernetGraph(long seed) {
+        org.deeplearning4j.nn.graph.ComputationGraph net = new org.deeplearning4j.nn.graph.ComputationGraph(supernetGraphConf(seed));
+        net.init();
+        return net;
+    }
+
     public static MultiLayerNetwork supernet(long seed) {
         MultiLayerNetwork net = new MultiLayerNetwork(supernetConf(seed));
         net.init();
