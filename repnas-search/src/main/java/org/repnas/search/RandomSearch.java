@@ -1,8 +1,7 @@
 package org.repnas.search;
 
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.repnas.search.data.EpochDataSource;
@@ -35,24 +34,37 @@ public final class RandomSearch {
     private RandomSearch() {
     }
 
-    /** C branches chosen uniformly among all, every block keeping at least one (the same rule as the search). */
-    public static Architecture sample(Model supernet, int budget, Random rng, String modelName) {
-        List<EnumSet<Branch>> present = OdbbBlocks.require(supernet).stream().map(b -> b.conf().getPresentBranches())
+    /**
+     * C branches chosen uniformly among the searchable ones, every block keeping at least one (the search's rule);
+     * identity, where the config keeps it always on, is added outside the budget.
+     */
+    public static Architecture sample(Model supernet, SearchConfig config, Random rng, String modelName) {
+        List<OdbbBlocks.Block> blocks = OdbbBlocks.require(supernet);
+        List<EnumSet<Branch>> searchable = blocks.stream().map(b -> config.searchable(b.conf().getPresentBranches()))
                 .collect(Collectors.toList());
         List<double[]> scores = new ArrayList<>();
-        for (int i = 0; i < present.size(); i++) {
+        for (int i = 0; i < searchable.size(); i++) {
             double[] s = new double[Branch.values().length];
             for (int j = 0; j < s.length; j++) s[j] = rng.nextDouble();
             scores.add(s);
         }
-        List<EnumSet<Branch>> kept = BranchBudget.keep(present, scores, budget);
-        List<Architecture.BlockArchitecture> blocks = new ArrayList<>();
-        List<OdbbBlocks.Block> named = OdbbBlocks.require(supernet);
+        int budget = config.resolveBudget(blocks.stream().map(b -> b.conf().getPresentBranches()).toList());
+        List<EnumSet<Branch>> kept = BranchBudget.keep(searchable, scores, budget);
+        List<Architecture.BlockArchitecture> out = new ArrayList<>();
         for (int i = 0; i < kept.size(); i++) {
-            blocks.add(new Architecture.BlockArchitecture(named.get(i).name(),
-                    kept.get(i).stream().map(Branch::id).collect(Collectors.toList()), null));
+            EnumSet<Branch> k = kept.get(i);
+            if (config.identityAlwaysOn() && blocks.get(i).conf().getPresentBranches().contains(Branch.IDENTITY)) {
+                k.add(Branch.IDENTITY);
+            }
+            out.add(new Architecture.BlockArchitecture(blocks.get(i).name(),
+                    k.stream().map(Branch::id).collect(Collectors.toList()), null));
         }
-        return new Architecture(modelName, budget, blocks);
+        return new Architecture(modelName, out.stream().mapToInt(b -> b.kept().size()).sum(), out);
+    }
+
+    /** As {@link #sample(Model, SearchConfig, Random, String)}, identity searched like any branch. */
+    public static Architecture sample(Model supernet, int budget, Random rng, String modelName) {
+        return sample(supernet, SearchConfig.budget(budget).identity(IdentityMode.SEARCHED), rng, modelName);
     }
 
     /**
@@ -88,10 +100,9 @@ public final class RandomSearch {
     private static double train(Model m, EpochDataSource train, DataSetIterator test, int epochs) {
         for (int e = 0; e < epochs; e++) {
             DataSetIterator it = train.iterator(e);
-            if (m instanceof MultiLayerNetwork net) net.fit(it); else ((ComputationGraph) m).fit(it);
+            ((NeuralNetwork) m).fit(it);
         }
         test.reset();
-        Evaluation ev = m instanceof MultiLayerNetwork net ? net.evaluate(test) : ((ComputationGraph) m).evaluate(test);
-        return ev.accuracy();
+        return ((NeuralNetwork) m).doEvaluation(test, new Evaluation())[0].accuracy();
     }
 }
