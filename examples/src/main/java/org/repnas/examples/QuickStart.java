@@ -48,7 +48,7 @@ public final class QuickStart {
     }
 
     /** --data, else Debian's files, else the subset shipped in the jar. */
-    static DataSet[] loadData(Path dir, int trainSize, int testSize) throws IOException {
+    public static DataSet[] loadData(Path dir, int trainSize, int testSize) throws IOException {
         if (dir != null) {
             return new DataSet[]{FashionMnist.load(dir, FashionMnist.Split.TRAIN, trainSize),
                     FashionMnist.load(dir, FashionMnist.Split.TEST, testSize)};

@@ -69,8 +69,9 @@ public final class RepNas {
 
     /**
      * Writes into the network what of the config lives there, once, before training: the budget is checked; every
-     * block gets the config's gate temperature, alpha learning rate and alpha weight decay (cosine-decayed over the
-     * search epochs) where the config sets them; with {@link SearchConfig#configureOptimizer} the weights get the
+     * block gets the config's gate temperature and alpha weight decay (cosine-decayed over the search epochs) where
+     * the config sets them, and the alpha learning rate (as set, or scaled to the number of search iterations:
+     * {@link SearchConfig#scaledAlphaLearningRate}); with {@link SearchConfig#configureOptimizer} the weights get the
      * config's updater (lr with cosine decay over all epochs) and L2 weight decay on convolution and dense weights only.
      * The network's updater state starts anew.
      *
@@ -87,10 +88,11 @@ public final class RepNas {
                 ? List.of(new L2Regularization(new CosineSchedule(config.alphaWeightDecay, config.warmup() * batchesPerEpoch,
                 Math.max(1, config.searchEpochs() * batchesPerEpoch), 0)))
                 : null;
+        Double alphaLr = config.alphaLearningRate(batchesPerEpoch);
         for (OdbbBlocks.Block b : blocks) {
             OdbbConvLayer c = b.conf();
             if (config.gateTemperature != null) c.setGateTemperature(config.gateTemperature);
-            if (config.alphaLearningRate != null) c.setAlphaUpdater(AlphaAdam.paper().withLearningRate(config.alphaLearningRate));
+            if (alphaLr != null) c.setAlphaUpdater(AlphaAdam.paper().withLearningRate(alphaLr));
             if (alphaDecay != null) c.setAlphaRegularization(alphaDecay);
         }
         if (config.configureOptimizer) {

@@ -79,8 +79,9 @@ public final class RepNasSearch {
     }
 
     /**
-     * Starts a search on a network built with the candidate branches (e.g. BlockPreset.ALL). The network's own
-     * updaters and regularization are kept unless the config asks otherwise ({@link SearchConfig#configureOptimizer}).
+     * Starts a search on a network built with the candidate branches (e.g. BlockPreset.ALL), after
+     * {@link RepNas#configure} (alpha's learning rate scaled to the run unless set). The network's own updaters and
+     * regularization of the weights are kept unless the config asks otherwise ({@link SearchConfig#configureOptimizer}).
      */
     public Result run(Model model, EpochDataSource train, DataSetIterator test) throws IOException {
         new BranchBudgetListener(config).budget(model);           // an impossible budget fails before anything is written
@@ -88,10 +89,7 @@ public final class RepNasSearch {
             throw new IllegalStateException("Checkpoint folder " + checkpoints.dir() + " already holds a search: resume it "
                     + "with RepNasSearch.resume(...) (or --resume), or choose another folder; nothing there was overwritten.");
         }
-        if (config.configureOptimizer || config.gateTemperature != null || config.alphaLearningRate != null
-                || config.alphaWeightDecay > 0) {
-            RepNas.configure(model, config, train.batchesPerEpoch());
-        }
+        RepNas.configure(model, config, train.batchesPerEpoch());
         state = new SearchState();
         state.config = config;
         state.modelType = Networks.typeName(model);

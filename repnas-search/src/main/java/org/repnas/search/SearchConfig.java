@@ -39,7 +39,7 @@ public class SearchConfig implements Serializable, Cloneable {
     long seed = 42;
     /** null: the layers' own temperature. */
     Double gateTemperature;
-    /** null: the layers' own alpha updater. */
+    /** null: scaled to the run by {@link RepNas#configure} ({@link #scaledAlphaLearningRate}). */
     Double alphaLearningRate;
     double alphaWeightDecay = 0;
     boolean configureOptimizer = false;
@@ -113,7 +113,10 @@ public class SearchConfig implements Serializable, Cloneable {
     public SearchConfig seed(long s) { this.seed = s; return this; }
     /** Sets every block's gate temperature lambda (default: leave the layers' own, 1). */
     public SearchConfig gateTemperature(double lambda) { this.gateTemperature = lambda; return this; }
-    /** Sets every block's alpha learning rate (AlphaAdam, betas 0.5 / 0.999; default: leave the layers' own, 1e-4). */
+    /**
+     * Sets every block's alpha learning rate (AlphaAdam, betas 0.5 / 0.999). Default: scaled to the length of the
+     * search by {@link RepNas#configure} ({@link #scaledAlphaLearningRate}).
+     */
     public SearchConfig alphaLearningRate(double lr) { this.alphaLearningRate = lr; return this; }
     /** L2 on alpha, decayed by a cosine to 0 over the search epochs (official 5e-4; default 0). */
     public SearchConfig alphaWeightDecay(double wd) { this.alphaWeightDecay = wd; return this; }
@@ -157,6 +160,27 @@ public class SearchConfig implements Serializable, Cloneable {
     public double getGradientClipNorm() { return gradientClipNorm; }
     public int getCalibrationBatches() { return calibrationBatches; }
     public boolean isCheckpointEveryEpoch() { return checkpointEveryEpoch; }
+
+    /**
+     * How far alpha can travel in the official search: 175,000 Adam steps (35 ImageNet epochs of 5,005 iterations at
+     * batch 256) at lr 1e-4, each moving alpha by at most about the learning rate.
+     */
+    public static final double OFFICIAL_ALPHA_TRAVEL = 1e-4 * 175_000;
+
+    /**
+     * The alpha learning rate that gives a search of {@code searchIterations} iterations the official search's reach:
+     * {@link #OFFICIAL_ALPHA_TRAVEL} / iterations, never below the paper's 1e-4. The logistic noise added to alpha has a
+     * standard deviation of 1.8: at lr 1e-4 a search of a few hundred iterations leaves every alpha within 0.03 of zero,
+     * and the "search" samples at random. Null when there are no search iterations.
+     */
+    public static Double scaledAlphaLearningRate(long searchIterations) {
+        return searchIterations <= 0 ? null : Math.max(1e-4, OFFICIAL_ALPHA_TRAVEL / searchIterations);
+    }
+
+    /** The alpha learning rate of this search: as set, or {@link #scaledAlphaLearningRate} for its search iterations. */
+    public Double alphaLearningRate(long batchesPerEpoch) {
+        return alphaLearningRate != null ? alphaLearningRate : scaledAlphaLearningRate(searchEpochs() * batchesPerEpoch);
+    }
 
     /** Warm-up epochs: as set, else 10% of the epochs (the official 15 of 150). */
     @JsonIgnore
