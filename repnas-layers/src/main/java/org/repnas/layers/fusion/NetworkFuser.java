@@ -48,20 +48,16 @@ public final class NetworkFuser {
 
     /** A fresh network of {@code conf} whose layers run on oneDNN ({@link OneDnnLayerHelpers}). */
     public static MultiLayerNetwork initOnOneDnn(MultiLayerConfiguration conf) {
-        return OneDnnLayerHelpers.whileCreating(() -> {
-            MultiLayerNetwork n = new MultiLayerNetwork(conf);
-            n.init();
-            return n;
-        });
+        MultiLayerNetwork n = new MultiLayerNetwork(conf);
+        n.init();
+        return OneDnnLayerHelpers.attach(n);
     }
 
     /** As {@link #fuse(MultiLayerNetwork)} for a ComputationGraph. */
     public static ComputationGraph fuse(ComputationGraph net) {
-        ComputationGraph fused = OneDnnLayerHelpers.whileCreating(() -> {
-            ComputationGraph g = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
-            g.init();
-            return g;
-        });
+        ComputationGraph fused = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
+        fused.init();
+        OneDnnLayerHelpers.attach(fused);
         for (Layer from : net.getLayers()) {
             copy(from, fused.getLayer(from.conf().getLayer().getLayerName()));
         }
