@@ -108,6 +108,31 @@ class NetworkFuserTest {
     }
 
     @Test
+    void channelsLastFusionGivesTheSameOutputs() throws java.io.IOException {
+        MultiLayerNetwork net = mixedNetwork();
+        MultiLayerNetwork nchw = NetworkFuser.fuse(net);
+        MultiLayerNetwork nhwc = NetworkFuser.fuse(net, org.deeplearning4j.nn.conf.CNN2DFormat.NHWC);
+        INDArray x = TestNetworks.randomInput(DataType.FLOAT, 6, 4, 3, 21, 17);
+        double err = TestNetworks.relativeError(nhwc.output(x.permute(0, 2, 3, 1).dup('c'), false), nchw.output(x, false));
+        assertTrue(err <= 1e-6, "NHWC against NCHW fused network: " + err);
+        assertInstanceOf(MKLDNNConvHelper.class, nhwc.getLayer(0).getHelper());
+        // plain DL4J: the JSON round trip keeps the layout
+        MultiLayerNetwork back = MultiLayerNetwork.load(save(nhwc), false);
+        assertEquals(nhwc.output(x.permute(0, 2, 3, 1).dup('c'), false), back.output(x.permute(0, 2, 3, 1).dup('c'), false));
+    }
+
+    private static java.io.File save(MultiLayerNetwork n) {
+        try {
+            java.io.File f = java.io.File.createTempFile("nhwc", ".zip");
+            f.deleteOnExit();
+            n.save(f, false);
+            return f;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void frozenBlocksOfTransferLearningAreFusedToo() {
         MultiLayerNetwork net = mixedNetwork();
         MultiLayerNetwork frozen = new TransferLearning.Builder(net).setFeatureExtractor(1).build();   // layers 0, 1 frozen
