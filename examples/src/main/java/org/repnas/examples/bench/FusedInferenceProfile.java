@@ -58,6 +58,14 @@ public final class FusedInferenceProfile {
             fused.output(x, false);
             System.out.flush();
             System.out.println("marker: dl4j pass ends");
+            MultiLayerNetwork nhwc = NetworkFuser.fuse(net, org.deeplearning4j.nn.conf.CNN2DFormat.NHWC);
+            INDArray xNhwc = x.permute(0, 2, 3, 1).dup('c');
+            for (int i = 0; i < 3; i++) nhwc.output(xNhwc, false);
+            System.out.println("marker: dl4j_nhwc pass begins");
+            System.out.flush();
+            nhwc.output(xNhwc, false);
+            System.out.flush();
+            System.out.println("marker: dl4j_nhwc pass ends");
             for (int i = 0; i < 3; i++) SameDiffExport.output(sd, x);
             System.out.println("marker: samediff pass begins");
             System.out.flush();
