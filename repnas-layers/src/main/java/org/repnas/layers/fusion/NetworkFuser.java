@@ -51,7 +51,7 @@ public final class NetworkFuser {
      * it takes NHWC input ({@code [batch, height, width, channels]}, c order: a permuted view is not enough, use
      * {@code x.permute(0, 2, 3, 1).dup('c')} for an NCHW batch) and needs no layout reorders between its oneDNN
      * convolutions; with NCHW arrays libnd4j's oneDNN convolution reorders its input and output on every layer (three
-     * extra memory passes per layer; see the README's "Fused inference speed"). Weights and outputs are the same as in
+     * extra memory passes per layer; see the README, "Where the fused inference time goes"). Weights and outputs are the same as in
      * NCHW. Layers beyond convolution, subsampling, batch normalization, global pooling, activation, dropout, dense and
      * output layers (and flattening of a 1x1 map) are rejected for NHWC.
      */
