@@ -128,7 +128,7 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
                         + "replaced. It has been deleted; call initPretrained again to copy it anew from " + url + ".");
             }
         }
-        return (M) OneDnnLayerHelpers.whileCreating(() -> ModelSerializer.restoreMultiLayerNetwork(cached));
+        return (M) OneDnnLayerHelpers.attach(ModelSerializer.restoreMultiLayerNetwork(cached));
     }
 
     /** The pretrained types this model ships. */

@@ -60,7 +60,7 @@ public final class OdbbLayerBenchmark {
     static void fusedAgainstPlain(MultiLayerNetwork all, INDArray x, int reps) {
         MultiLayerNetwork fused = NetworkFuser.fuse(all);
         // built like the fused network, with DL4J's oneDNN helpers, so that the two are compared on equal terms
-        MultiLayerNetwork plain = OneDnnLayerHelpers.whileCreating(() ->
+        MultiLayerNetwork plain = OneDnnLayerHelpers.attach(
                 network(new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(C).activation(Activation.RELU).build()));
         SameDiff fusedSd = SameDiffExport.fromNetwork(all);
         SameDiff plainSd = SameDiffExport.fromNetwork(plain);

@@ -46,22 +46,67 @@ public final class NetworkFuser {
         return fused;
     }
 
+    /**
+     * As {@link #fuse(MultiLayerNetwork)}, in the given layout. {@link CNN2DFormat#NHWC} gives a channels-last network:
+     * it takes NHWC input ({@code [batch, height, width, channels]}, c order: a permuted view is not enough, use
+     * {@code x.permute(0, 2, 3, 1).dup('c')} for an NCHW batch) and needs no layout reorders between its oneDNN
+     * convolutions; with NCHW arrays libnd4j's oneDNN convolution reorders its input and output on every layer (three
+     * extra memory passes per layer; see the README, "Where the fused inference time goes"). Weights and outputs are the same as in
+     * NCHW. Layers beyond convolution, subsampling, batch normalization, global pooling, activation, dropout, dense and
+     * output layers (and flattening of a 1x1 map) are rejected for NHWC.
+     */
+    public static MultiLayerNetwork fuse(MultiLayerNetwork net, CNN2DFormat format) {
+        MultiLayerConfiguration conf = fusedConfiguration(net.getLayerWiseConfigurations());
+        if (format == CNN2DFormat.NHWC) channelsLast(conf);
+        MultiLayerNetwork fused = initOnOneDnn(conf);
+        for (int i = 0; i < net.getnLayers(); i++) {
+            copy(net.getLayer(i), fused.getLayer(i));
+        }
+        return fused;
+    }
+
+    /** Switches a fused configuration to NHWC maps (the parameters keep their shapes). */
+    static void channelsLast(MultiLayerConfiguration conf) {
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            org.deeplearning4j.nn.conf.layers.Layer l = conf.getConf(i).getLayer();
+            org.deeplearning4j.nn.conf.InputPreProcessor pre = conf.getInputPreProcess(i);
+            if (pre instanceof org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor p
+                    && p.getInputHeight() * p.getInputWidth() == 1) {
+                p.setFormat(CNN2DFormat.NHWC);       // a 1x1 map flattens the same in both layouts
+            } else if (pre != null) {
+                throw new UnsupportedOperationException("NHWC fusion: layer " + i + " has preprocessor "
+                        + pre.getClass().getSimpleName() + " (flattening a map larger than 1x1 orders the features differently)");
+            }
+            if (l.getClass() == ConvolutionLayer.class) {
+                ((ConvolutionLayer) l).setCnn2dDataFormat(CNN2DFormat.NHWC);
+            } else if (l.getClass() == org.deeplearning4j.nn.conf.layers.SubsamplingLayer.class) {
+                ((org.deeplearning4j.nn.conf.layers.SubsamplingLayer) l).setCnn2dDataFormat(CNN2DFormat.NHWC);
+            } else if (l instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn) {
+                bn.setCnn2DFormat(CNN2DFormat.NHWC);
+            } else if (l instanceof org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer g) {
+                g.setPoolingDimensions(new int[]{1, 2});
+            } else if (!(l instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer
+                    || l instanceof org.deeplearning4j.nn.conf.layers.DropoutLayer
+                    || l.getClass() == org.deeplearning4j.nn.conf.layers.DenseLayer.class
+                    || l.getClass() == org.deeplearning4j.nn.conf.layers.OutputLayer.class)) {
+                throw new UnsupportedOperationException("NHWC fusion does not handle layer " + i + " ("
+                        + l.getClass().getSimpleName() + "); use NCHW");
+            }
+        }
+    }
+
     /** A fresh network of {@code conf} whose layers run on oneDNN ({@link OneDnnLayerHelpers}). */
     public static MultiLayerNetwork initOnOneDnn(MultiLayerConfiguration conf) {
-        return OneDnnLayerHelpers.whileCreating(() -> {
-            MultiLayerNetwork n = new MultiLayerNetwork(conf);
-            n.init();
-            return n;
-        });
+        MultiLayerNetwork n = new MultiLayerNetwork(conf);
+        n.init();
+        return OneDnnLayerHelpers.attach(n);
     }
 
     /** As {@link #fuse(MultiLayerNetwork)} for a ComputationGraph. */
     public static ComputationGraph fuse(ComputationGraph net) {
-        ComputationGraph fused = OneDnnLayerHelpers.whileCreating(() -> {
-            ComputationGraph g = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
-            g.init();
-            return g;
-        });
+        ComputationGraph fused = new ComputationGraph(fusedConfiguration(net.getConfiguration()));
+        fused.init();
+        OneDnnLayerHelpers.attach(fused);
         for (Layer from : net.getLayers()) {
             copy(from, fused.getLayer(from.conf().getLayer().getLayerName()));
         }

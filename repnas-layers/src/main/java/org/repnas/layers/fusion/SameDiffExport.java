@@ -55,6 +55,13 @@ public final class SameDiffExport {
 
     private final SameDiff sd = SameDiff.create();
     private int counter;
+    /**
+     * Variables holding channels-last (NHWC) maps. Convolutions run channels-last inside the graph: with NCHW arrays
+     * libnd4j's oneDNN convolution reorders input and output to and from oneDNN's channels-last layout on every call
+     * (three extra memory passes per layer); channels-last between convolutions needs none. Layers that need NCHW
+     * (flattening, the graph's output) get a transpose back.
+     */
+    private final java.util.Set<SDVariable> channelsLast = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     private SameDiffExport() {
     }
@@ -67,6 +74,7 @@ public final class SameDiffExport {
             InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
             x = e.layer(net.getLayer(i), e.preprocess(pre, x));
         }
+        x = e.nchw(x);
         x.rename(OUTPUT);
         return e.sd;
     }
@@ -92,6 +100,7 @@ public final class SameDiffExport {
             if (vc instanceof LayerVertex lv) {
                 out = e.layer(v.getLayer(), e.preprocess(lv.getPreProcessor(), ins[0]));
             } else if (vc instanceof ElementWiseVertex ew) {
+                ins = e.sameLayout(ins);
                 out = ins[0];
                 for (int i = 1; i < ins.length; i++) {
                     out = switch (ew.getOp()) {
@@ -103,15 +112,19 @@ public final class SameDiffExport {
                     };
                 }
                 if (ew.getOp() == ElementWiseVertex.Op.Average) out = out.div(ins.length);
+                if (e.channelsLast.contains(ins[0])) e.channelsLast.add(out);
             } else if (vc instanceof MergeVertex) {
-                out = e.sd.concat(1, ins);
+                ins = e.sameLayout(ins);
+                boolean last = e.channelsLast.contains(ins[0]);
+                out = e.sd.concat(last ? 3 : 1, ins);
+                if (last) e.channelsLast.add(out);
             } else {
                 throw new UnsupportedOperationException("SameDiff export does not handle vertex '" + name + "' ("
                         + vc.getClass().getSimpleName() + ")");
             }
             values.put(name, out);
         }
-        values.get(conf.getNetworkOutputs().get(0)).rename(OUTPUT);
+        e.nchw(values.get(conf.getNetworkOutputs().get(0))).rename(OUTPUT);
         return e.sd;
     }
 
@@ -132,7 +145,7 @@ public final class SameDiffExport {
     private SDVariable preprocess(InputPreProcessor pre, SDVariable x) {
         if (pre == null) return x;
         if (pre instanceof CnnToFeedForwardPreProcessor p) {
-            return x.reshape(-1, p.getNumChannels() * p.getInputHeight() * p.getInputWidth());
+            return nchw(x).reshape(-1, p.getNumChannels() * p.getInputHeight() * p.getInputWidth());
         }
         throw new UnsupportedOperationException("SameDiff export does not handle preprocessor " + pre.getClass().getSimpleName());
     }
@@ -145,7 +158,7 @@ public final class SameDiffExport {
         if (layer instanceof OdbbConvLayerImpl odbb) {
             FusedConv f = odbb.fuse();
             SDVariable y = conv(x, f.conv().kernel(), f.conv().bias(), f.stride(), f.padding(), f.groups());
-            return SameDiffActivations.apply(sd, f.activation(), y);
+            return keepLayout(y, SameDiffActivations.apply(sd, f.activation(), y));
         } else if (c instanceof ConvolutionLayer cl && c.getClass() == ConvolutionLayer.class) {
             if (cl.getConvolutionMode() == ConvolutionMode.Same || cl.getDilation()[0] != 1 || cl.getDilation()[1] != 1
                     || cl.getStride()[0] != cl.getStride()[1] || cl.getPadding()[0] != cl.getPadding()[1]) {
@@ -154,7 +167,7 @@ public final class SameDiffExport {
             }
             INDArray b = cl.hasBias() ? layer.getParam("b").reshape(cl.getNOut()) : null;
             SDVariable y = conv(x, layer.getParam("W"), b, cl.getStride()[0], cl.getPadding()[0], 1);
-            return SameDiffActivations.apply(sd, cl.getActivationFn(), y);
+            return keepLayout(y, SameDiffActivations.apply(sd, cl.getActivationFn(), y));
         } else if (c instanceof BatchNormalization bn) {
             INDArray log10 = layer.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
             BatchNormStats s = log10 != null
@@ -162,29 +175,33 @@ public final class SameDiffExport {
                     layer.getParam("mean"), log10, bn.getEps())
                     : BatchNormStats.of(layer.getParam("gamma"), layer.getParam("beta"), layer.getParam("mean"),
                     layer.getParam("var"), bn.getEps());
-            // inference only: SameDiff's batchNorm op (its gradient is what M2.1 breaks), channels on axis 1, rank 2 or 4
-            return sd.nn().batchNorm(x, constant(s.mean()), constant(s.var()), constant(s.gamma()), constant(s.beta()),
-                    s.eps(), 1);
+            // inference only: SameDiff's batchNorm op (its gradient is what M2.1 breaks), channels on axis 1 (3 if
+            // channels-last), rank 2 or 4
+            boolean last = channelsLast.contains(x);
+            return keepLayout(x, sd.nn().batchNorm(x, constant(s.mean()), constant(s.var()), constant(s.gamma()),
+                    constant(s.beta()), s.eps(), last ? 3 : 1));
         } else if (c instanceof SubsamplingLayer sl) {
+            boolean last = channelsLast.contains(x);
             Pooling2DConfig p = Pooling2DConfig.builder().kH(sl.getKernelSize()[0]).kW(sl.getKernelSize()[1])
                     .sH(sl.getStride()[0]).sW(sl.getStride()[1]).pH(sl.getPadding()[0]).pW(sl.getPadding()[1])
-                    .isNHWC(false).build();
+                    .isNHWC(last).build();
             if (sl.getConvolutionMode() == ConvolutionMode.Same) {
                 throw new UnsupportedOperationException("SameDiff export: subsampling layer '" + c.getLayerName() + "' uses Same mode");
             }
-            return sl.getPoolingType() == PoolingType.MAX
-                    ? sd.cnn().maxPooling2d(x, p) : sd.cnn().avgPooling2d(x, p);
+            return keepLayout(x, sl.getPoolingType() == PoolingType.MAX
+                    ? sd.cnn().maxPooling2d(x, p) : sd.cnn().avgPooling2d(x, p));
         } else if (c instanceof GlobalPoolingLayer g) {
-            return g.getPoolingType() == PoolingType.MAX ? x.max(2, 3) : x.mean(2, 3);
+            int[] hw = channelsLast.contains(x) ? new int[]{1, 2} : new int[]{2, 3};
+            return g.getPoolingType() == PoolingType.MAX ? x.max(hw) : x.mean(hw);
         } else if (c instanceof DenseLayer || c instanceof BaseOutputLayer) {
             org.deeplearning4j.nn.conf.layers.BaseLayer bl = (org.deeplearning4j.nn.conf.layers.BaseLayer) c;
             SDVariable y = x.mmul(constant(layer.getParam("W")));
             if (layer.getParam("b") != null) y = y.add(constant(layer.getParam("b")));
             return SameDiffActivations.apply(sd, bl.getActivationFn(), y);
         } else if (c instanceof ActivationLayer a) {
-            return SameDiffActivations.apply(sd, a.getActivationFn(), x);
+            return keepLayout(x, SameDiffActivations.apply(sd, a.getActivationFn(), x));
         } else if (c instanceof CnnLossLayer loss) {
-            return SameDiffActivations.apply(sd, loss.getActivationFn(), x);     // inference: the activation only
+            return SameDiffActivations.apply(sd, loss.getActivationFn(), nchw(x));     // inference: the activation only
         } else if (c instanceof DropoutLayer) {
             return x;   // inference
         }
@@ -192,31 +209,62 @@ public final class SameDiffExport {
                 + c.getClass().getSimpleName() + "); supported: ODBB, convolution, batch norm, pooling, dense, output, activation, dropout");
     }
 
-    /** NCHW convolution of an OIHW kernel with bias; grouped as per-group convolutions (libnd4j has no groups). */
+    /**
+     * Convolution of an OIHW kernel with bias (inside oneDNN's convolution), channels-last output; the input may be
+     * NCHW (the network's input: one transpose) or channels-last. Grouped as per-group convolutions (libnd4j has no
+     * groups).
+     */
     private SDVariable conv(SDVariable x, INDArray oihw, INDArray bias, int stride, int padding, int groups) {
         int kh = (int) oihw.size(2);
         int kw = (int) oihw.size(3);
+        SDVariable in = nhwc(x);
         Conv2DConfig cfg = Conv2DConfig.builder().kH(kh).kW(kw).sH(stride).sW(stride).pH(padding).pW(padding)
-                .dataFormat(Conv2DConfig.NCHW).build();
+                .dataFormat(Conv2DConfig.NHWC).build();
         SDVariable y;
         if (groups == 1) {
-            y = sd.cnn().conv2d(x, constant(ReparamTransforms.oihwToYxio(oihw)), cfg);
+            y = bias == null ? sd.cnn().conv2d(in, constant(ReparamTransforms.oihwToYxio(oihw)), cfg)
+                    : sd.cnn().conv2d(in, constant(ReparamTransforms.oihwToYxio(oihw)), constant(bias.reshape(bias.length())), cfg);
         } else {
-            SDVariable[] xs = sd.split(x, groups, 1);
+            SDVariable[] xs = sd.split(in, groups, 3);
             SDVariable[] ys = new SDVariable[groups];
             long perGroup = oihw.size(0) / groups;
             for (int g = 0; g < groups; g++) {
-                INDArray k = oihw.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(g * perGroup, (g + 1) * perGroup),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.INDArrayIndex part = org.nd4j.linalg.indexing.NDArrayIndex.interval(g * perGroup, (g + 1) * perGroup);
+                INDArray k = oihw.get(part, org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                         org.nd4j.linalg.indexing.NDArrayIndex.all());
-                ys[g] = sd.cnn().conv2d(xs[g], constant(ReparamTransforms.oihwToYxio(k)), cfg);
+                ys[g] = bias == null ? sd.cnn().conv2d(xs[g], constant(ReparamTransforms.oihwToYxio(k)), cfg)
+                        : sd.cnn().conv2d(xs[g], constant(ReparamTransforms.oihwToYxio(k)),
+                        constant(bias.reshape(bias.length()).get(part)), cfg);
             }
-            y = sd.concat(1, ys);
+            y = sd.concat(3, ys);
         }
-        if (bias != null) {
-            y = sd.nn().biasAdd(y, constant(bias.reshape(bias.length())), true);
-        }
+        channelsLast.add(y);
         return y;
+    }
+
+    /** {@code out} has the layout of {@code in} (an elementwise or layout-keeping op). */
+    private SDVariable keepLayout(SDVariable in, SDVariable out) {
+        if (channelsLast.contains(in)) channelsLast.add(out);
+        return out;
+    }
+
+    /** The map as NCHW (a transpose if it is channels-last; rank-4 maps only). */
+    private SDVariable nchw(SDVariable x) {
+        return channelsLast.contains(x) ? x.permute(0, 3, 1, 2) : x;
+    }
+
+    /** The map as channels-last (a transpose if it is NCHW). */
+    private SDVariable nhwc(SDVariable x) {
+        if (channelsLast.contains(x)) return x;
+        SDVariable y = x.permute(0, 2, 3, 1);
+        channelsLast.add(y);
+        return y;
+    }
+
+    /** Inputs of a merge or elementwise vertex in one layout: channels-last if all are, else NCHW. */
+    private SDVariable[] sameLayout(SDVariable[] ins) {
+        boolean allLast = java.util.Arrays.stream(ins).allMatch(channelsLast::contains);
+        return allLast ? ins : java.util.Arrays.stream(ins).map(this::nchw).toArray(SDVariable[]::new);
     }
 
     private SDVariable constant(INDArray value) {

@@ -79,11 +79,13 @@ class NetworkFuserTest {
 
     @Test
     void fusedLayersRunOnOneDnnAndAgreeWithDl4jsBuiltInConvolution() {
-        assertTrue(OneDnnLayerHelpers.available(), "the default backend (nd4j-native linux-x86_64-onednn-avx2) has oneDNN");
-        String before = System.getProperty(OneDnnLayerHelpers.PROPERTY);
+        assertTrue(OneDnnLayerHelpers.available(), "the test backend (nd4j-native, a oneDNN build) has oneDNN");
+        String before = System.getProperty("org.eclipse.deeplearning4j.helpers.disable");
         MultiLayerNetwork fused = NetworkFuser.fuse(mixedNetwork());
-        assertEquals(before, System.getProperty(OneDnnLayerHelpers.PROPERTY), "fusing leaves DL4J's helper switch as it was");
-        assertFalse(OneDnnLayerHelpers.enabled(), "layers the user creates keep DL4J's default (no helpers)");
+        assertEquals(before, System.getProperty("org.eclipse.deeplearning4j.helpers.disable"), "DL4J's helper switch untouched");
+        assertNull(mixedNetwork().getLayer(0).getHelper(), "layers the user creates keep DL4J's default (no helpers)");
+        assertNull(getClass().getClassLoader().getResource("org/nd4j/nativeblas/Nd4jCpu.class"),
+                "no shim class in ND4J's package");
 
         MultiLayerNetwork builtIn = new MultiLayerNetwork(fused.getLayerWiseConfigurations().clone());
         builtIn.init(fused.params().dup(), false);
@@ -91,9 +93,43 @@ class NetworkFuserTest {
             assertInstanceOf(MKLDNNConvHelper.class, fused.getLayer(i).getHelper(), "fused layer " + i + " on oneDNN");
             assertNull(builtIn.getLayer(i).getHelper(), "layer " + i + " of a network built outside the fuser");
         }
+        assertInstanceOf(org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper.class, fused.getLayer(2).getHelper(),
+                "max pooling on oneDNN too");
         INDArray x = TestNetworks.randomInput(DataType.FLOAT, 5, 4, 3, 21, 17);
         double err = TestNetworks.relativeError(fused.output(x, false), builtIn.output(x, false));
         assertTrue(err <= 1e-5, "oneDNN against DL4J's im2col convolution: " + err);
+
+        // a network restored or cloned by the user gets the helpers with one call
+        MultiLayerNetwork copy = fused.clone();
+        assertNull(copy.getLayer(0).getHelper(), "a helper belongs to the layer object, not the configuration");
+        OneDnnLayerHelpers.attach(copy);
+        assertInstanceOf(MKLDNNConvHelper.class, copy.getLayer(0).getHelper());
+        assertTrue(TestNetworks.relativeError(copy.output(x, false), builtIn.output(x, false)) <= 1e-5);
+    }
+
+    @Test
+    void channelsLastFusionGivesTheSameOutputs() throws java.io.IOException {
+        MultiLayerNetwork net = mixedNetwork();
+        MultiLayerNetwork nchw = NetworkFuser.fuse(net);
+        MultiLayerNetwork nhwc = NetworkFuser.fuse(net, org.deeplearning4j.nn.conf.CNN2DFormat.NHWC);
+        INDArray x = TestNetworks.randomInput(DataType.FLOAT, 6, 4, 3, 21, 17);
+        double err = TestNetworks.relativeError(nhwc.output(x.permute(0, 2, 3, 1).dup('c'), false), nchw.output(x, false));
+        assertTrue(err <= 1e-6, "NHWC against NCHW fused network: " + err);
+        assertInstanceOf(MKLDNNConvHelper.class, nhwc.getLayer(0).getHelper());
+        // plain DL4J: the JSON round trip keeps the layout
+        MultiLayerNetwork back = MultiLayerNetwork.load(save(nhwc), false);
+        assertEquals(nhwc.output(x.permute(0, 2, 3, 1).dup('c'), false), back.output(x.permute(0, 2, 3, 1).dup('c'), false));
+    }
+
+    private static java.io.File save(MultiLayerNetwork n) {
+        try {
+            java.io.File f = java.io.File.createTempFile("nhwc", ".zip");
+            f.deleteOnExit();
+            n.save(f, false);
+            return f;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
