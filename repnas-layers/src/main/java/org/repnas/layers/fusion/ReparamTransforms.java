@@ -129,14 +129,18 @@ public final class ReparamTransforms {
     }
 
     /**
-     * Eq. 5's crop along one kernel dimension: the indices of the centre {@code size} of {@code k} (odd sizes), i.e.
-     * [k/2 - size/2, k/2 + size/2] with integer division.
+     * Eq. 5's crop along one kernel dimension: the first index of the centre {@code size} of {@code k} (odd sizes),
+     * k/2 - size/2 with integer division.
      */
-    public static INDArrayIndex centre(long k, long size) {
+    public static long centreStart(long k, long size) {
         if (size > k || size % 2 == 0) {
             throw new IllegalArgumentException("cannot crop an odd centre of " + size + " from " + k);
         }
-        return NDArrayIndex.interval(k / 2 - size / 2, k / 2 + size / 2 + 1);
+        return k / 2 - size / 2;
+    }
+
+    private static INDArrayIndex centre(long k, long size) {
+        return NDArrayIndex.interval(centreStart(k, size), centreStart(k, size) + size);
     }
 
     /**

@@ -1,8 +1,7 @@
 package org.repnas.layers.runtime;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 import org.repnas.layers.Branch;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.OdbbParams;
@@ -54,43 +53,47 @@ public final class BlockParams {
     }
 
     /**
-     * A convolution kernel (YXIO) used by a branch: parameter {@code param}, or with weight sharing its centre crop
-     * ({@code rows} x {@code cols}, null for the whole kernel); {@code weights} is that view.
+     * A convolution kernel (YXIO) used by a branch: parameter {@code param}, or with weight sharing its centre
+     * {@code height x width} crop; {@code weights} is that view.
      */
-    record Kernel(String param, INDArrayIndex rows, INDArrayIndex cols, INDArray weights) {
-        private static Kernel of(String param, INDArrayIndex rows, INDArrayIndex cols, INDArray whole) {
-            return new Kernel(param, rows, cols, crop(whole, rows, cols));
-        }
+    record Kernel(String param, int height, int width, INDArray weights) {
     }
 
-    private static INDArray crop(INDArray whole, INDArrayIndex rows, INDArrayIndex cols) {
-        return rows == null ? whole : whole.get(rows, cols, NDArrayIndex.all(), NDArrayIndex.all());
+    /**
+     * The centre {@code height x width} crop of a YXIO kernel, as a view built from strides. (ND4J M2.1's
+     * {@code get(interval(1, 2), ...)} on a view with an offset, as a layer's parameters are, returns an empty array.)
+     */
+    private static INDArray crop(INDArray whole, int height, int width) {
+        if (height == whole.size(0) && width == whole.size(1)) {
+            return whole;
+        }
+        long top = ReparamTransforms.centreStart(whole.size(0), height);
+        long left = ReparamTransforms.centreStart(whole.size(1), width);
+        long[] stride = whole.stride();
+        return Nd4j.create(whole.data(), new long[]{height, width, whole.size(2), whole.size(3)}, stride,
+                whole.offset() + top * stride[0] + left * stride[1], whole.ordering());
     }
 
     /** A kernel parameter used whole. */
     Kernel kernel(String name) {
-        return Kernel.of(name, null, null, param(name));
+        INDArray w = param(name);
+        return new Kernel(name, (int) w.size(0), (int) w.size(1), w);
     }
 
     /**
      * The convolution kernel of branch {@code b}: its own parameter, or with weight sharing the centre crop of the main
-     * kernel (Eq. 5), as a view.
+     * kernel (Eq. 5).
      */
     Kernel branchKernel(Branch b) {
         if (!conf.isWeightSharing()) {
             return kernel(OdbbParams.branchKernel(b));
         }
-        int k = conf.getKernelSize();
-        int[] hw = OdbbConvLayer.branchKernelSize(b, k);
-        if (hw[0] == k && hw[1] == k) {
-            return kernel(OdbbParams.MAIN_KERNEL);
-        }
-        return Kernel.of(OdbbParams.MAIN_KERNEL, ReparamTransforms.centre(k, hw[0]), ReparamTransforms.centre(k, hw[1]),
-                param(OdbbParams.MAIN_KERNEL));
+        int[] hw = OdbbConvLayer.branchKernelSize(b, conf.getKernelSize());
+        return new Kernel(OdbbParams.MAIN_KERNEL, hw[0], hw[1], crop(param(OdbbParams.MAIN_KERNEL), hw[0], hw[1]));
     }
 
     /** Adds a kernel's gradient to its parameter's gradient view (a crop's to the centre of the main kernel's). */
     void addGradient(Kernel kernel, INDArray dWeights) {
-        crop(grad(kernel.param()), kernel.rows(), kernel.cols()).addi(dWeights);
+        crop(grad(kernel.param()), kernel.height(), kernel.width()).addi(dWeights);
     }
 }
