@@ -1,10 +1,8 @@
 package org.repnas.layers.runtime;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * One BatchNorm application over the channels of an NCHW map, forward and backward.
@@ -81,41 +79,42 @@ final class BatchNormPass {
     }
 
     /** Gradients of one BatchNorm: to its input (the whole map; only the interior matters), gamma and beta. */
-    record Gradients(INDArray dIn, INDArray dGamma, INDArray dBeta) {
+    record Gradients(INDArray dIn, double[] dGamma, double[] dBeta) {
     }
 
     /**
-     * Backward pass for {@code dOut} = dL/d(output), of the map's shape.
+     * Backward pass of a training pass (batch statistics) for {@code dOut} = dL/d(output), of the map's shape.
      *
      * @param dOutSum the per-channel sum of dOut if the caller already has it (the block's branches share one dOut), else null
      */
-    Gradients backward(INDArray dOut, INDArray dOutSum, Memory mem) {
-        long c = in.size(1);
-        INDArray sumD = dOutSum;
-        if (sumD == null) {
-            sumD = mem.scratch(c);
-            ChannelOps.sum(dOut, sumD);
-        }
-        INDArray sumDIn = mem.scratch(c);
-        ChannelOps.dot(dOut, in, sumDIn);
-        INDArray invStd = Transforms.pow(var.add(eps), -0.5, false);
-        // sum of dOut * (in - mean): the border (in = 0) counts too
-        INDArray centred = sumDIn.subi(mean.mul(sumD));
-        INDArray dGamma = centred.mul(invStd);
-        INDArray scale = gamma.mul(invStd);            // d out / d in, per channel
-        INDArray dIn = mem.scratch(in.shape());
+    Gradients backward(INDArray dOut, double[] dOutSum, Memory mem) {
         if (!batchStatistics) {
-            ChannelOps.affine(dOut, Nd4j.zeros(dOut.dataType(), c), scale, Nd4j.zeros(dOut.dataType(), c), dIn);
-            return new Gradients(dIn, dGamma, sumD);
+            throw new IllegalStateException("only a training pass (batch statistics) has a backward pass");
         }
-        // dL/dmean = -scale * sumD, dL/dvar = -scale * invStd^2 * centred / 2; with m interior elements per channel,
-        // dL/din = scale * dOut + dL/dmean / m + dL/dvar * 2 (in - mean) / m
-        double m = (double) in.size(0) * (in.size(2) - 2L * pad) * (in.size(3) - 2L * pad);
-        INDArray shift = scale.mul(sumD).divi(-m);
-        INDArray slope = scale.mul(invStd).muli(invStd).muli(centred).divi(-m);
-        ChannelOps.affine(dOut, Nd4j.zeros(dOut.dataType(), c), scale, shift, dIn);
+        double[] sumD = dOutSum != null ? dOutSum : ChannelOps.sum(dOut, mem);
+        double[] sumDIn = ChannelOps.dot(dOut, in, mem);
+        double[] mu = ChannelVectors.read(mean);
+        double[] sigma2 = ChannelVectors.read(var);
+        double[] g = ChannelVectors.read(gamma);
+        double m = (double) in.size(0) * (in.size(2) - 2L * pad) * (in.size(3) - 2L * pad);   // interior elements
+        int c = mu.length;
+        double[] dGamma = new double[c];
+        double[] scale = new double[c];
+        double[] shift = new double[c];
+        double[] slope = new double[c];
+        for (int i = 0; i < c; i++) {
+            double invStd = 1.0 / Math.sqrt(sigma2[i] + eps);
+            double centred = sumDIn[i] - mu[i] * sumD[i];           // sum of dOut * (in - mean), border included
+            dGamma[i] = centred * invStd;
+            scale[i] = g[i] * invStd;                               // d out / d in
+            shift[i] = -scale[i] * sumD[i] / m;                     // dL/dmean / m, dL/dmean = -scale * sumD
+            slope[i] = -scale[i] * invStd * invStd * centred / m;   // 2 dL/dvar / m, dL/dvar = -scale invStd^2 centred / 2
+        }
+        // dL/din = scale * dOut + dL/dmean / m + 2 dL/dvar (in - mean) / m
+        INDArray dIn = mem.scratch(in.shape());
+        ChannelOps.affine(dOut, mem.constant(c, 0.0), mem.vector(scale), mem.vector(shift), dIn, mem);
         INDArray second = mem.scratch(in.shape());
-        ChannelOps.affine(in, mean, slope, Nd4j.zeros(dOut.dataType(), c), second);
+        ChannelOps.affine(in, mean, mem.vector(slope), mem.constant(c, 0.0), second, mem);
         dIn.addi(second);
         return new Gradients(dIn, dGamma, sumD);
     }

@@ -47,11 +47,6 @@ public final class BlockParams {
         return p.reshape(p.length());
     }
 
-    INDArray gradVector(String name) {
-        INDArray g = grad(name);
-        return g.reshape(g.length());
-    }
-
     /**
      * A convolution kernel (YXIO) used by a branch: parameter {@code param}, or with weight sharing its centre
      * {@code height x width} crop; {@code weights} is that view.

@@ -122,19 +122,26 @@ public final class BlockPass {
         differentiated = true;
         params.useGradients(gradientViews);
         INDArray dSum = conf.getActivation().backprop(preActivation, epsilon).getFirst();
-        INDArray dSumPerChannel = mem.scratch(conf.getNOut());
-        ChannelOps.sum(dSum, dSumPerChannel);
+        double[] dSumPerChannel = ChannelOps.sum(dSum, mem);
         InputGradient dx = new InputGradient(mem.result(input.shape()), mem);
         for (BranchRun run : runs) {
             BatchNormPass.Gradients g = run.bn().backward(dSum, dSumPerChannel, mem);
             OdbbParams.BatchNorm names = OdbbParams.bn(run.branch());
             // the pass used gamma * gate and beta * gate
+            double[] gamma = ChannelVectors.read(params.param(names.gamma()));
+            double[] beta = ChannelVectors.read(params.param(names.beta()));
             double gate = run.gate().value();
-            params.gradVector(names.gamma()).assign(g.dGamma()).muli(gate);
-            params.gradVector(names.beta()).assign(g.dBeta()).muli(gate);
+            double dGate = 0;
+            double[] dGamma = new double[gamma.length];
+            double[] dBeta = new double[gamma.length];
+            for (int c = 0; c < gamma.length; c++) {
+                dGamma[c] = g.dGamma()[c] * gate;
+                dBeta[c] = g.dBeta()[c] * gate;
+                dGate += gamma[c] * g.dGamma()[c] + beta[c] * g.dBeta()[c];
+            }
+            ChannelVectors.write(params.grad(names.gamma()), dGamma);
+            ChannelVectors.write(params.grad(names.beta()), dBeta);
             if (run.gate().slope() != 0) {
-                double dGate = params.vector(names.gamma()).mul(g.dGamma()).sumNumber().doubleValue()
-                        + params.vector(names.beta()).mul(g.dBeta()).sumNumber().doubleValue();
                 params.grad(OdbbParams.alpha(run.branch())).putScalar(0, dGate * run.gate().slope());
             }
             run.path().backward(g.dIn(), dx, mem);
@@ -164,7 +171,12 @@ public final class BlockPass {
     }
 
     private void step(String runningName, INDArray batch, double decay) {
-        params.gradVector(runningName).assign(params.vector(runningName)).subi(batch).muli(1.0 - decay);
+        double[] running = ChannelVectors.read(params.param(runningName));
+        double[] b = ChannelVectors.read(batch);
+        for (int c = 0; c < running.length; c++) {
+            running[c] = (running[c] - b[c]) * (1.0 - decay);
+        }
+        ChannelVectors.write(params.grad(runningName), running);
     }
 
     /** A training pass's batch statistics by running-statistic parameter name, each {@code [C]}. */

@@ -24,13 +24,17 @@ final class ChannelOps {
     }
 
     /** Sum of each channel over N, H and W. */
-    static void sum(INDArray x, INDArray out) {
+    static double[] sum(INDArray x, Memory mem) {
+        INDArray out = mem.scratch(x.size(1));
         x.sum(out, NHW);
+        return ChannelVectors.read(out);
     }
 
     /** Per channel, the sum over N, H and W of x * y. */
-    static void dot(INDArray x, INDArray y, INDArray out) {
+    static double[] dot(INDArray x, INDArray y, Memory mem) {
+        INDArray out = mem.scratch(x.size(1));
         Nd4j.exec(new Dot(x, y, out, NHW));
+        return ChannelVectors.read(out);
     }
 
     /** out = (x - mean) * gamma / sqrt(var + eps) + beta per channel (libnd4j's batchnorm op; out may be x). */
@@ -41,7 +45,7 @@ final class ChannelOps {
     }
 
     /** out = (x - centre) * scale + shift per channel: the batchnorm op with unit variance and no epsilon. */
-    static void affine(INDArray x, INDArray centre, INDArray scale, INDArray shift, INDArray out) {
-        normalize(x, centre, Nd4j.ones(scale.dataType(), scale.length()), scale, shift, 0.0, out);
+    static void affine(INDArray x, INDArray centre, INDArray scale, INDArray shift, INDArray out, Memory mem) {
+        normalize(x, centre, mem.constant(scale.length(), 1.0), scale, shift, 0.0, out);
     }
 }

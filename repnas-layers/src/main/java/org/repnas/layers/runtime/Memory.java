@@ -5,6 +5,10 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Where the runtime's arrays live, in DL4J's workspaces of the current call, so that no array is left for the
  * garbage collector to free: {@link #kept} arrays must survive until backprop, {@link #scratch} arrays only until the
@@ -20,6 +24,7 @@ public final class Memory {
     private final ArrayType kept;
     private final ArrayType scratch;
     private final ArrayType result;
+    private final Map<List<Object>, INDArray> constants = new HashMap<>();
 
     private Memory(LayerWorkspaceMgr mgr, DataType type, ArrayType kept, ArrayType scratch, ArrayType result) {
         this.mgr = mgr;
@@ -63,6 +68,16 @@ public final class Memory {
 
     INDArray scratchZeros(long... shape) {
         return mgr.create(scratch, type, shape);
+    }
+
+    /** A scratch vector holding {@code values}. */
+    INDArray vector(double[] values) {
+        return ChannelVectors.write(scratch(values.length), values);
+    }
+
+    /** A vector of {@code length} times {@code value}, made once per pass (do not modify it). */
+    INDArray constant(long length, double value) {
+        return constants.computeIfAbsent(List.of(length, value), k -> scratch(length).assign(value));
     }
 
     /** The array this pass hands back to DL4J: the layer's activations, or the gradient to its input. */

@@ -46,8 +46,8 @@ final class PaddedOneByOne {
     /** From dOut = dL/d(forward output), padded shape. */
     void backward(INDArray dOut, InputGradient dx, Memory mem) {
         BatchNormPass.Gradients g = bn.backward(dOut, null, mem);
-        params.gradVector(names.gamma()).assign(g.dGamma());
-        params.gradVector(names.beta()).assign(g.dBeta());
+        ChannelVectors.write(params.grad(names.gamma()), g.dGamma());
+        ChannelVectors.write(params.grad(names.beta()), g.dBeta());
         INDArray slot = dx.slot();
         INDArray dw = mem.scratch(kernel.weights().shape());
         conv.backward(x, kernel.weights(), BatchNormPass.interior(g.dIn(), pad), slot, dw);
