@@ -96,18 +96,12 @@ public final class BlockPass {
         return output;
     }
 
-    public INDArray input() {
-        return input;
-    }
-
-    /** True once the workspace holding this pass's arrays has been closed or reused: backprop must not use it. */
-    public boolean isStale() {
-        return preActivation == null || preActivation.wasClosed();
-    }
-
-    /** Whether {@link #backward} can run: a training pass not yet differentiated. */
+    /**
+     * Whether {@link #backward} can run: a training pass, not yet differentiated, whose arrays are still valid (the
+     * workspace holding them has not been closed or reused since).
+     */
     public boolean canDifferentiate() {
-        return preActivation != null && !differentiated && !isStale();
+        return preActivation != null && !differentiated && !preActivation.wasClosed();
     }
 
     /**
