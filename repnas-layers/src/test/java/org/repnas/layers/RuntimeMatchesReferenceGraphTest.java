@@ -68,7 +68,7 @@ class RuntimeMatchesReferenceGraphTest {
         List<EnumSet<Branch>> subsets = sample(conf.getPresentBranches(), r);
         for (EnumSet<Branch> active : subsets) {
             conf.setActiveBranches(active);
-            INDArray eps = Nd4j.rand(DataType.DOUBLE, layer.activate(x, true, LayerWorkspaceMgr.noWorkspaces()).shape()).subi(0.5);
+            INDArray eps = Nd4j.rand(DataType.DOUBLE, BATCH, nOut, conf.outputSize(H), conf.outputSize(W)).subi(0.5);
             Map<String, INDArray> expected = reference(layer, x, eps, zeta, true);
             Map<String, INDArray> actual = runtime(layer, x, eps);
             double floor = 1e-4 * gradientNorm(expected);
