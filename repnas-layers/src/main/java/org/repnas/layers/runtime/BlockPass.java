@@ -53,7 +53,8 @@ public final class BlockPass {
         if (active.isEmpty()) {
             throw new IllegalStateException(conf + ": no active branch");
         }
-        input = x;
+        input = mem.cOrder(x, true);
+        x = input;
         long[] shape = {x.size(0), conf.getNOut(), conf.outputSize(x.size(2)), conf.outputSize(x.size(3))};
         INDArray sum = training ? mem.kept(shape) : mem.result(shape);
         double eps = conf.getBnEps();
@@ -115,7 +116,8 @@ public final class BlockPass {
         }
         differentiated = true;
         params.useGradients(gradientViews);
-        INDArray dSum = conf.getActivation().backprop(preActivation, epsilon).getFirst();
+        // backprop of some activations (identity) returns epsilon itself
+        INDArray dSum = conf.getActivation().backprop(preActivation, mem.cOrder(epsilon, false)).getFirst();
         double[] dSumPerChannel = ChannelOps.sum(dSum, mem);
         InputGradient dx = new InputGradient(mem.result(input.shape()), mem);
         for (BranchRun run : runs) {

@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +69,18 @@ public final class Memory {
 
     INDArray scratchZeros(long... shape) {
         return mgr.create(scratch, type, shape);
+    }
+
+    /**
+     * {@code a} itself if it is a plain C-order array, else a C-order copy (kept or scratch). DL4J hands layers
+     * permuted views (CnnLossLayer's epsilon is an NHWC array seen as NCHW), and libnd4j's per-channel dot product
+     * (reduce3 along N, H, W) of such a view with a C-order array is garbage, so the block works in C order only.
+     */
+    INDArray cOrder(INDArray a, boolean keep) {
+        if (a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a)) {
+            return a;
+        }
+        return (keep ? kept(a.shape()) : scratch(a.shape())).assign(a);
     }
 
     /** A scratch vector holding {@code values}. */
