@@ -1,8 +1,7 @@
 package org.repnas.layers.runtime;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One BatchNorm application over the channels of an NCHW map, forward and backward.
@@ -55,14 +54,17 @@ final class BatchNormPass {
         return new BatchNormPass(in, pad, runningMean, runningVar, gamma, beta, eps, false);
     }
 
-    /** The interior {@code [N, C, H - 2 pad, W - 2 pad]} of a map with a border of {@code pad}, as a view. */
+    /**
+     * The interior {@code [N, C, H - 2 pad, W - 2 pad]} of a map with a border of {@code pad}, as a view built from
+     * strides (ND4J M2.1's {@code get(...)} is unreliable on views with an offset).
+     */
     static INDArray interior(INDArray map, int pad) {
         if (pad == 0) {
             return map;
         }
-        INDArrayIndex rows = NDArrayIndex.interval(pad, map.size(2) - pad);
-        INDArrayIndex cols = NDArrayIndex.interval(pad, map.size(3) - pad);
-        return map.get(NDArrayIndex.all(), NDArrayIndex.all(), rows, cols);
+        long[] stride = map.stride();
+        long[] shape = {map.size(0), map.size(1), map.size(2) - 2L * pad, map.size(3) - 2L * pad};
+        return Nd4j.create(map.data(), shape, stride, map.offset() + pad * stride[2] + pad * stride[3], map.ordering());
     }
 
     INDArray batchMean() {

@@ -3,8 +3,6 @@ package org.repnas.layers.runtime;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One convolution of the block: NCHW input, YXIO kernel {@code [kH, kW, in/groups, out]}, no bias, dilation 1. libnd4j
@@ -43,16 +41,18 @@ record Conv2d(int kh, int kw, int stride, int padH, int padW, int groups) {
         return new int[]{kh, kw, stride, stride, padH, padW, 1, 1, 0, 0, 0};
     }
 
-    /** Group g's slice of dimension {@code dim} (1: NCHW channels; 3: the kernel's output channels). */
+    /**
+     * Group g's slice of dimension {@code dim} (1: NCHW channels; 3: the kernel's output channels), as a view built from
+     * strides: ND4J M2.1's {@code get(...)} on a view with an offset (a padded map's interior, a kernel crop) can
+     * return a wrong array.
+     */
     private INDArray group(INDArray a, int dim, int g) {
         if (groups == 1) {
             return a;
         }
-        long size = a.size(dim) / groups;
-        INDArrayIndex[] index = new INDArrayIndex[a.rank()];
-        for (int d = 0; d < a.rank(); d++) {
-            index[d] = d == dim ? NDArrayIndex.interval(g * size, (g + 1) * size) : NDArrayIndex.all();
-        }
-        return a.get(index);
+        long[] shape = a.shape().clone();      // shape() is the array's own
+        shape[dim] /= groups;
+        long[] stride = a.stride();
+        return Nd4j.create(a.data(), shape, stride, a.offset() + g * shape[dim] * stride[dim], a.ordering());
     }
 }
