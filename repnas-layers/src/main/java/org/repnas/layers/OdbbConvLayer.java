@@ -266,7 +266,7 @@ public class OdbbConvLayer extends SameDiffLayer {
     // Parameters
 
     /** Spatial size (kH, kW) of a branch's own convolution kernel. */
-    static int[] branchKernelSize(Branch b, int k) {
+    public static int[] branchKernelSize(Branch b, int k) {
         return switch (b) {
             case KXK, CONV_1X1_KXK -> new int[]{k, k};
             case CONV_1X1, CONV_1X1_AVG -> new int[]{1, 1};

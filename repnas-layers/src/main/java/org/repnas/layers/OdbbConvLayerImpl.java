@@ -3,16 +3,8 @@ package org.repnas.layers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
 import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
-import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
-import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
-import org.nd4j.autodiff.samediff.internal.InferenceSession;
-import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -20,45 +12,34 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.repnas.layers.fusion.FusedConv;
 import org.repnas.layers.fusion.OdbbFusion;
+import org.repnas.layers.runtime.BlockParams;
+import org.repnas.layers.runtime.BlockPass;
+import org.repnas.layers.runtime.Memory;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * The runtime of {@link OdbbConvLayer}. It keeps one SameDiff graph per (active branches, training, gated), built on
- * first use, so that switching branches between iterations costs a map look-up and inactive branches cost nothing.
+ * The runtime of {@link OdbbConvLayer}: forward and backward passes written directly with libnd4j ops
+ * ({@link BlockPass}), no SameDiff graph. The training forward pass keeps the intermediates backprop needs in DL4J's
+ * activations workspace, so backprop does not run the forward pass again; whatever the configuration says (active
+ * branches, gates, temperature, epsilon, activation) takes effect at the next pass.
  *
- * <p>Backpropagation differentiates {@code sum(output * epsilon)} with respect to the input and the parameters the
- * graph uses. (DL4J M2.1's stock SameDiff layer backprop, through its external-errors function, returned gradients
- * twice too large.)
+ * <p>It extends DL4J's SameDiff layer implementation for its parameter and gradient views only (the configuration
+ * stays a {@code SameDiffLayer}); DL4J's SameDiff graph of the layer is never built.
  */
 public class OdbbConvLayerImpl extends SameDiffLayer {
 
-    private static final String EPSILON_KEY = "dLdOut";
-
-    private record GraphKey(EnumSet<Branch> active, boolean training, boolean gated) {
-    }
-
-    private static final class BlockGraph {
-        SameDiff sd;
-        String output;
-        Map<OdbbParams.BatchNorm, Long> trainingBns;
-        List<String> usedParams;
-    }
-
-    private final Map<GraphKey, BlockGraph> graphs = new HashMap<>();
     /** While calibrating: per running-statistic parameter, the sum of batch statistics and the number of batches. */
     private Map<String, INDArray> calibrationSums;
     private int calibrationBatches;
+    /** The last training forward pass, for backprop, and the input it ran on. */
+    private BlockPass trainingPass;
+    private INDArray trainingInput;
+    /** Training forward passes backprop had to run again because the kept one was gone (see {@link #backpropGradient}). */
+    private int repeatedForwardPasses;
 
     public OdbbConvLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -122,139 +103,67 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
     // ---------------------------------------------------------------------------------------------------------------
     // Forward and backward
 
-    private boolean gated(boolean training) {
-        return training && odbbConf().getGateNoise() != null;
-    }
-
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        INDArray in = checkedInput();
-        BlockGraph g = graph(training, gated(training));
-
-        SessionMemMgr mmgr = new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.FF_WORKING_MEM),
-                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS), workspaceMgr.getConfiguration(ArrayType.FF_WORKING_MEM),
-                workspaceMgr.getConfiguration(ArrayType.ACTIVATIONS));
-        InferenceSession is = g.sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
-                id -> SameDiff.getInferenceFactory().create(g.sd));
-        is.setMmgr(mmgr);
-
-        List<String> wanted = new ArrayList<>();
-        wanted.add(g.output);
-        boolean calibrating = training && calibrationSums != null;
-        if (calibrating) {
-            for (OdbbParams.BatchNorm bn : g.trainingBns.keySet()) {
-                wanted.add(OdbbGraph.batchMean(bn.mean()));
-                wanted.add(OdbbGraph.batchVar(bn.var()));
+        BlockPass pass = BlockPass.forward(odbbConf(), new BlockParams(odbbConf(), paramTable), checkedInput(),
+                training, odbbConf().getGateNoise(), Memory.forward(workspaceMgr, dataType, training));
+        if (training) {
+            trainingPass = pass;
+            trainingInput = input;
+            if (calibrationSums != null) {
+                accumulate(pass.batchStatistics());
             }
         }
-        Map<String, INDArray> outs = g.sd.output(placeholders(in, g, null), wanted.toArray(new String[0]));
-        if (calibrating) {
-            for (Map.Entry<OdbbParams.BatchNorm, Long> bn : g.trainingBns.entrySet()) {
-                OdbbParams.BatchNorm names = bn.getKey();
-                accumulate(names.mean(), outs.get(OdbbGraph.batchMean(names.mean())), bn.getValue());
-                accumulate(names.var(), outs.get(OdbbGraph.batchVar(names.var())), bn.getValue());
-            }
-            calibrationBatches++;
-        }
-        INDArray result = outs.get(g.output);
-        boolean actScopedOut = workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
-        if (!actScopedOut && (result.data().getParentWorkspace() == null || !result.data().getParentWorkspace().getId()
-                .equals(workspaceMgr.getWorkspaceName(ArrayType.ACTIVATIONS)))) {
-            result = workspaceMgr.dup(ArrayType.ACTIVATIONS, result);
-        } else if (actScopedOut && result.isAttached()) {
-            result = result.detach();
-        }
-        g.sd.clearPlaceholders(true);
-        g.sd.clearOpInputs();
-        return result;
+        return pass.output();
     }
 
-    private void accumulate(String param, INDArray batchStat, long channels) {
-        // the batch statistics live in DL4J's layer workspace; the sums must outlive it
+    private void accumulate(Map<String, INDArray> batchStatistics) {
+        // the batch statistics live in DL4J's workspace; the sums must outlive it
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray v = batchStat.reshape(1, channels).castTo(dataType).dup();
-            calibrationSums.merge(param, v, INDArray::addi);
+            for (Map.Entry<String, INDArray> e : batchStatistics.entrySet()) {
+                INDArray v = e.getValue().reshape(1, e.getValue().length()).dup();
+                calibrationSums.merge(e.getKey(), v, INDArray::addi);
+            }
         }
+        calibrationBatches++;
     }
 
+    /**
+     * Backprop of the last training forward pass. DL4J keeps a layer's activations until the backward pass of the
+     * same iteration, and so the intermediates kept with them; should they be gone (backprop without a training
+     * forward pass on the same input, or after its workspace was closed), the forward pass runs again here.
+     */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        INDArray in = checkedInput();
-        BlockGraph g = graph(true, gated(true));
-        SameDiff gradFn;
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            if (!g.sd.hasGradientFunction()) {
-                createGradFunctionQuietly(g.sd);
-            }
-            gradFn = g.sd.getFunction("grad");
+        BlockPass pass = trainingPass;
+        if (pass == null || trainingInput != input || !pass.canDifferentiate()) {
+            pass = BlockPass.forward(odbbConf(), new BlockParams(odbbConf(), paramTable), checkedInput(), true,
+                    odbbConf().getGateNoise(), Memory.repeatedForward(workspaceMgr, dataType));
+            repeatedForwardPasses++;
         }
-        SessionMemMgr mmgr = new DL4JSameDiffMemoryMgr(workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD), workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD));
-        gradFn.getSessions().computeIfAbsent(Thread.currentThread().getId(),
-                id -> SameDiff.getInferenceFactory().create(gradFn)).setMmgr(mmgr);
-
-        List<String> statOutputs = new ArrayList<>();
-        for (OdbbParams.BatchNorm bn : g.trainingBns.keySet()) {
-            statOutputs.add(OdbbGraph.batchMean(bn.mean()));
-            statOutputs.add(OdbbGraph.batchVar(bn.var()));
-        }
-        List<String> gradsFor = new ArrayList<>();
-        gradsFor.add(INPUT_KEY);
-        gradsFor.addAll(g.usedParams);
-        if (epsilon.dataType() != dataType) {
-            epsilon = epsilon.castTo(dataType);
-        }
-        OutAndGrad r = g.sd.calculateGradientsAndOutputs(placeholders(in, g, epsilon), statOutputs, gradsFor);
-
-        gradients.assign(0);
-        for (String p : g.usedParams) {
-            INDArray grad = r.getGradients().get(p);
-            if (grad != null) {
-                gradTable.get(p).assign(grad);
-            }
-        }
-        // Running statistics, as DL4J's BatchNormalization: the "gradient" is the step running - batch, scaled by
-        // (1 - decay), which the NoOp updater applies unchanged: running <- decay * running + (1 - decay) * batch.
-        double keep = 1.0 - odbbConf().getBnDecay();
-        for (Map.Entry<OdbbParams.BatchNorm, Long> bn : g.trainingBns.entrySet()) {
-            OdbbParams.BatchNorm names = bn.getKey();
-            long c = bn.getValue();
-            INDArray batchMean = r.getOutputs().get(OdbbGraph.batchMean(names.mean())).reshape(1, c);
-            INDArray batchVar = r.getOutputs().get(OdbbGraph.batchVar(names.var())).reshape(1, c);
-            gradTable.get(names.mean()).assign(paramTable.get(names.mean()).sub(batchMean).muli(keep));
-            gradTable.get(names.var()).assign(paramTable.get(names.var()).sub(batchVar).muli(keep));
-        }
+        trainingPass = null;
+        trainingInput = null;
+        gradients.assign(0);        // parameters the pass did not use get zero gradient
+        INDArray dLdIn = pass.backward(epsilon.dataType() == dataType ? epsilon : epsilon.castTo(dataType), gradTable,
+                Memory.backward(workspaceMgr, dataType));
+        pass.writeRunningStatisticSteps(odbbConf().getBnDecay());
         Gradient gradient = new DefaultGradient();
         for (String p : paramTable.keySet()) {
             gradient.gradientForVariable().put(p, gradTable.get(p));
         }
-        INDArray dLdIn = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, r.getGradients().get(INPUT_KEY));
-        g.sd.clearPlaceholders(true);
-        g.sd.clearOpInputs();
         return new Pair<>(gradient, dLdIn);
+    }
+
+    /** How often backprop had to repeat the forward pass (for tests: DL4J's training loops never need it). */
+    int repeatedForwardPasses() {
+        return repeatedForwardPasses;
     }
 
     @Override
     public boolean updaterDivideByMinibatch(String paramName) {
         return !OdbbParams.role(paramName).isRunningStatistic();
-    }
-
-    private Map<String, INDArray> placeholders(INDArray in, BlockGraph g, INDArray epsilon) {
-        Map<String, INDArray> ph = new HashMap<>();
-        ph.put(INPUT_KEY, in);
-        if (epsilon != null) {
-            ph.put(EPSILON_KEY, epsilon);
-        }
-        for (Branch b : odbbConf().getActiveBranches()) {
-            String name = OdbbGraph.zetaPlaceholder(b);
-            if (g.sd.hasVariable(name)) {
-                ph.put(name, Nd4j.scalar(dataType, odbbConf().getGateNoise().getOrDefault(b, 0.0)).reshape(1, 1));
-            }
-        }
-        return ph;
     }
 
     /** The input, checked against what the block expects, in the network's data type. */
@@ -272,61 +181,6 @@ public class OdbbConvLayerImpl extends SameDiffLayer {
                     + ". Set nIn(" + input.size(1) + ") or check the layer before it (NHWC data must be permuted to NCHW).");
         }
         return input.dataType() == dataType ? input : input.castTo(dataType);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Graph cache
-
-    private BlockGraph graph(boolean training, boolean gated) {
-        GraphKey key = new GraphKey(odbbConf().getActiveBranches(), training, gated);
-        BlockGraph g = graphs.get(key);
-        if (g == null) {
-            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                g = build(key);
-            }
-            graphs.put(key, g);
-        }
-        return g;
-    }
-
-    private BlockGraph build(GraphKey key) {
-        OdbbConvLayer c = odbbConf();
-        SameDiff sd = SameDiff.create();
-        // Parameters are views of DL4J's flattened parameter array: a single-thread holder keeps them as views.
-        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
-        SDVariable in = sd.placeHolder(INPUT_KEY, dataType, -1, c.getNIn(), -1, -1);
-        Map<String, SDVariable> used = new LinkedHashMap<>();
-        OdbbGraph.Outputs out = OdbbGraph.define(c, sd, in, name -> used.computeIfAbsent(name, n -> {
-            INDArray arr = paramTable.get(n);
-            if (arr == null) {
-                throw new IllegalStateException(layerId() + ": parameter " + n + " missing; present: " + paramTable.keySet());
-            }
-            SDVariable v = sd.var(n, dataType, arr.shape());
-            sd.associateArrayWithVariable(arr, v);
-            return v;
-        }), key.active(), key.training(), key.gated());
-        BlockGraph g = new BlockGraph();
-        g.sd = sd;
-        g.output = out.output().name();
-        g.trainingBns = out.trainingBns();
-        g.usedParams = new ArrayList<>(used.keySet());
-        if (key.training()) {
-            SDVariable eps = sd.placeHolder(EPSILON_KEY, dataType, -1, c.getNOut(), -1, -1);
-            SDVariable objective = out.output().mul(eps).sum();
-            sd.setLossVariables(objective);
-        }
-        return g;
-    }
-
-    /** M2.1's createGradFunction prints one line per differentiated op to stdout; keep the user's console clean. */
-    private static synchronized void createGradFunctionQuietly(SameDiff sd) {
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction(INPUT_KEY);
-        } finally {
-            System.setOut(original);
-        }
     }
 
     @Override

@@ -14,9 +14,11 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The SameDiff forward graph of one ODBB for a given set of active branches. Only active branches get ops, so an
- * inactive branch costs nothing. In training, BatchNorm uses batch statistics (published as graph variables so that
- * the running statistics can be updated); in inference it uses the running statistics.
+ * The SameDiff forward graph of one ODBB for a given set of active branches: what {@code OdbbConvLayer.defineLayer}
+ * gives DL4J's stock SameDiff path (inference), and the independent reference the layer's own runtime
+ * ({@link org.repnas.layers.runtime.BlockPass}) is tested against, by SameDiff's autodiff. Only active branches get ops.
+ * In training, BatchNorm uses batch statistics (published as graph variables so that the running statistics can be
+ * updated); in inference it uses the running statistics.
  *
  * <p>BatchNorm is written with elementwise ops rather than libnd4j's batchnorm op, whose backward pass assumes the
  * statistics are batch statistics of its own input: that does not hold for the padded BatchNorm below.
@@ -180,9 +182,11 @@ final class OdbbGraph {
         SDVariable mean;
         SDVariable var;
         if (training) {
-            SDVariable[] mv = sd.math().moments(new String[]{batchMean(bn.mean()), batchVar(bn.var())}, y, new int[]{0, 2, 3}, true);
-            mean = mv[0];
-            var = mv[1];
+            // Mean of squared deviations rather than sd.math().moments: libnd4j's moments backprop gets the variance's
+            // derivative wrong by ~5e-8 (relative, measured in double), too coarse for a reference.
+            mean = y.mean(batchMean(bn.mean()), true, 0, 2, 3);
+            SDVariable centred = y.sub(mean);
+            var = centred.mul(centred).mean(batchVar(bn.var()), true, 0, 2, 3);
             trainingBns.put(bn, channels);
         } else {
             mean = params.apply(bn.mean()).reshape(1, channels, 1, 1);

@@ -4,6 +4,7 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -22,9 +23,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,12 +78,20 @@ class GradientCheckTest {
         // ignored: the inner BatchNorm of 1x1-AVG is followed (through depthwise pooling) by a training-mode BatchNorm
         // that cancels its gamma up to BN's eps, so its true gradient is ~1e-6 and both estimates carry ~5e-10 of
         // cancellation error (measured: the same 5e-10 whatever the finite-difference step or BN eps).
-        Set<String> runningStats = net.paramTable().keySet().stream()
-                .filter(n -> net.getLayer(Integer.parseInt(n.substring(0, n.indexOf('_')))) instanceof OdbbConvLayerImpl
-                        && OdbbParams.role(n.substring(n.indexOf('_') + 1)).isRunningStatistic())   // keys are "layer_param"
-                .collect(Collectors.toSet());
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
-                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).excludeParams(runningStats));
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).excludeParams(runningStatistics(net)));
+    }
+
+    private static Set<String> runningStatistics(MultiLayerNetwork net) {
+        Set<String> runningStats = new HashSet<>();
+        for (int i = 0; i < net.getnLayers(); i++) {
+            if (net.getLayer(i) instanceof OdbbConvLayerImpl) {
+                for (String p : net.getLayer(i).paramTable().keySet()) {
+                    if (OdbbParams.role(p).isRunningStatistic()) runningStats.add(i + "_" + p);     // network keys: layer_param
+                }
+            }
+        }
+        return runningStats;
     }
 
     @ParameterizedTest
@@ -146,6 +155,24 @@ class GradientCheckTest {
         }
     }
 
+    /** CnnLossLayer hands the block its epsilon as a permuted view (NHWC memory seen as NCHW); relaxed gates so that alpha is checked too. */
+    @Test
+    void permutedEpsilonFromACnnLossLayer() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE).seed(5).updater(new NoOp()).list()
+                .layer(OdbbConvLayer.builder().nOut(3).branches(Branch.KXK, Branch.CONV_1X1, Branch.IDENTITY)
+                        .activation(Activation.IDENTITY).alphaUpdater(new NoOp()).gateMode(GateMode.RELAXED).build())
+                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(5, 4, 3)).build());
+        net.init();
+        TestNetworks.randomize(net.getLayer(0).paramTable(), 9);
+        setNoise(net, 1);
+        INDArray x = TestNetworks.randomInput(DataType.DOUBLE, 6, 4, 3, 5, 4);
+        INDArray y = TestNetworks.randomInput(DataType.DOUBLE, 7, 4, 3, 5, 4);
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8).excludeParams(runningStatistics(net))));
+    }
+
     /** Control: the same check on DL4J's stock SameDiff layer path fails, because M2.1 doubles its gradients. */
     @Test
     void checkCatchesTheStockSameDiffLayerDoubledGradient() {
@@ -170,8 +197,12 @@ class GradientCheckTest {
     }
 
     private static void setNoise(MultiLayerNetwork net) {
+        setNoise(net, 2);
+    }
+
+    private static void setNoise(MultiLayerNetwork net, int blocks) {
         java.util.Random r = new java.util.Random(77);
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < blocks; i++) {
             OdbbConvLayerImpl impl = (OdbbConvLayerImpl) net.getLayer(i);
             Map<Branch, Double> zeta = new EnumMap<>(Branch.class);
             for (Branch b : impl.odbbConf().getPresentBranches()) {

@@ -3,6 +3,7 @@ package org.repnas.layers.fusion;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
@@ -128,18 +129,31 @@ public final class ReparamTransforms {
     }
 
     /**
+     * Eq. 5's crop along one kernel dimension: the first index of the centre {@code size} of {@code k} (odd sizes),
+     * k/2 - size/2 with integer division.
+     */
+    public static long centreStart(long k, long size) {
+        if (size > k || size % 2 == 0) {
+            throw new IllegalArgumentException("cannot crop an odd centre of " + size + " from " + k);
+        }
+        return k / 2 - size / 2;
+    }
+
+    private static INDArrayIndex centre(long k, long size) {
+        return NDArrayIndex.interval(centreStart(k, size), centreStart(k, size) + size);
+    }
+
+    /**
      * Eq. 5: the centre {@code h x w} crop of a KxK kernel (weight sharing: a branch's kernel is inherited from the
      * main one). Rows [K/2 - h/2, K/2 + h/2], columns likewise (integer division).
      */
     public static INDArray centreCrop(INDArray kernel, int h, int w) {
         long k = kernel.size(2);
-        long c = k / 2;
         if (h > k || w > kernel.size(3) || h % 2 == 0 || w % 2 == 0) {
             throw new IllegalArgumentException("cannot crop an odd " + h + "x" + w + " centre from "
                     + Arrays.toString(kernel.shape()));
         }
-        return kernel.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(c - h / 2, c + h / 2 + 1),
-                NDArrayIndex.interval(kernel.size(3) / 2 - w / 2, kernel.size(3) / 2 + w / 2 + 1)).dup();
+        return kernel.get(NDArrayIndex.all(), NDArrayIndex.all(), centre(k, h), centre(kernel.size(3), w)).dup();
     }
 
     /** SameDiff's YXIO {@code [kH, kW, in, out]} weight layout to OIHW. */
