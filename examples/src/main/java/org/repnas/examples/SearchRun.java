@@ -30,41 +30,18 @@ final class SearchRun {
     private SearchRun() {
     }
 
-    /** Search flags shared by the mains. */
-    static Flags withSearchFlags(Flags f, String out, String epochs, String batch, String budget, String lr) {
-        return f.option("out", out, "output folder (checkpoints in OUT/search)")
-                .option("epochs", epochs, "epochs (warm-up 30% with alpha frozen, fixed architecture for the last 10%)")
-                .option("warmup-epochs", "", "warm-up epochs (default 30% of --epochs)")
-                .option("fixed-epochs", "", "epochs training the fixed architecture at the end (default 10%, at least 1)")
-                .option("batch", batch, "minibatch size")
-                .option("budget", budget, "branch budget C: branches kept in the whole network")
-                .option("lr", lr, "initial learning rate of the weights (SGD momentum 0.9, cosine decay)")
-                .option("weight-decay", "1e-4", "weight decay of convolution and dense weights")
-                .option("seed", "42", "random seed")
-                .flag("resume", "continue the search checkpointed in --out/search");
-    }
-
-    static SearchConfig config(Flags f, String modelName) {
-        SearchConfig c = SearchConfig.budget(f.get("budget").isEmpty() ? 0 : f.integer("budget")).epochs(f.integer("epochs")).seed(f.integer("seed"))
-                .configureOptimizer(true)
-                .learningRate(f.number("lr")).weightDecay(f.number("weight-decay")).modelName(modelName);
-        if (!f.get("warmup-epochs").isEmpty()) c.warmupEpochs(f.integer("warmup-epochs"));
-        if (!f.get("fixed-epochs").isEmpty()) c.fixedEpochs(f.integer("fixed-epochs"));
-        return c;
-    }
-
     /**
      * Runs or resumes the search, then fuses and reports.
      *
      * @param test     evaluation data for the per-epoch accuracy (may be an iterator over a large set)
      * @param testHead a batch of test examples for the final table (accuracy comparison and latency)
      */
-    static RepNasSearch.Result run(Flags f, SearchConfig config, Supplier<MultiLayerNetwork> supernet,
+    static RepNasSearch.Result run(SearchOptions f, SearchConfig config, Supplier<MultiLayerNetwork> supernet,
                                    EpochDataSource train, DataSetIterator test, DataSet testHead) throws IOException {
-        Path out = f.path("out");
+        Path out = f.out;
         Path checkpoints = out.resolve("search");
         long start = System.nanoTime();
-        RepNasSearch.Result result = f.bool("resume")
+        RepNasSearch.Result result = f.resume
                 ? RepNasSearch.resume(checkpoints, train, test, System.out)
                 : RepNasSearch.create(config, checkpoints, System.out).run(supernet.get(), train, test);
         double minutes = (System.nanoTime() - start) / 60e9;

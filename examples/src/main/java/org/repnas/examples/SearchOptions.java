@@ -1,0 +1,67 @@
+package org.repnas.examples;
+
+import org.repnas.search.SearchConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * The search options every example main shares (a picocli mixin); each main passes its own defaults to the
+ * constructor, and --help shows them.
+ */
+final class SearchOptions {
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (checkpoints in OUT/search)")
+    Path out;
+
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "epochs (warm-up 30%% with alpha frozen, fixed architecture for the last 10%%)")
+    int epochs;
+
+    @Option(names = "--warmup-epochs", paramLabel = "N", description = "warm-up epochs (default 30%% of --epochs)")
+    Integer warmupEpochs;
+
+    @Option(names = "--fixed-epochs", paramLabel = "N",
+            description = "epochs training the fixed architecture at the end (default 10%%, at least 1)")
+    Integer fixedEpochs;
+
+    @Option(names = "--batch", paramLabel = "N", description = "minibatch size")
+    int batch;
+
+    @Option(names = "--budget", paramLabel = "C", description = "branch budget C: branches kept in the whole network")
+    Integer budget;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "initial learning rate of the weights (SGD momentum 0.9, cosine decay)")
+    double lr;
+
+    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "1e-4",
+            description = "weight decay of convolution and dense weights")
+    double weightDecay;
+
+    @Option(names = "--seed", paramLabel = "N", description = "random seed")
+    long seed = 42;
+
+    @Option(names = "--resume", description = "continue the search checkpointed in OUT/search")
+    boolean resume;
+
+    /** For picocli, which fills a mixin it did not get. */
+    SearchOptions() {
+        this("runs/search", 1, 64, null, 0.1);
+    }
+
+    SearchOptions(String out, int epochs, int batch, Integer budget, double lr) {
+        this.out = Path.of(out);
+        this.epochs = epochs;
+        this.batch = batch;
+        this.budget = budget;
+        this.lr = lr;
+    }
+
+    /** The search configuration these options give (budget as passed; 0 if none, for the caller to set). */
+    SearchConfig config(String modelName) {
+        SearchConfig c = SearchConfig.budget(budget == null ? 0 : budget).epochs(epochs).seed(seed).configureOptimizer(true)
+                .learningRate(lr).weightDecay(weightDecay).modelName(modelName);
+        if (warmupEpochs != null) c.warmupEpochs(warmupEpochs);
+        if (fixedEpochs != null) c.fixedEpochs(fixedEpochs);
+        return c;
+    }
+}
