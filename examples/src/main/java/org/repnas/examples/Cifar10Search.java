@@ -69,7 +69,7 @@ public final class Cifar10Search implements Callable<Integer> {
         EpochDataSource source = EpochDataSource.of((train.numExamples() + batch - 1) / batch, epoch -> {
             ShuffledDataSetIterator it = new ShuffledDataSetIterator(train, batch, seed, true);
             it.setEpoch(epoch);
-            if (augment) it.setPreProcessor(new RandomCropFlip(seed, epoch, 4));
+            if (augment) it.setPreProcessor(new RandomCropFlip(seed, epoch, 4, Cifar10Binary.normalizedBlack()));
             return it;
         });
         SearchRun.run(search, search.config("VGG-16 (CIFAR-10)").withBudget(budget), model::init, source,

@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 /**
  * RepVGG A0-B3 ODBB search on an ImageNet-style folder tree (train/CLASS/*.JPEG, val/CLASS/*.JPEG) read with DataVec's
  * ImageRecordReader. Defaults are the paper's recipe: 150 epochs, batch 256, lr 0.1 with cosine decay, weight decay
- * 1e-4, budget 66 for the A series and 84 for the B series (RepVGG's own branch count).
+ * 1e-4, budget 66 for the A series and 84 for the B series (RepVGG's own branch count), and the official train.py's
+ * augmentation (random resized crop and horizontal flip; validation resized and centre-cropped).
  */
 @Command(name = "ImageNetSearch", showDefaultValues = true, sortOptions = false,
         description = {"RepVGG ODBB search on an ImageNet-style folder tree (train/CLASS/*.JPEG, val/CLASS/*.JPEG).",
@@ -42,6 +43,10 @@ public final class ImageNetSearch implements Callable<Integer> {
 
     @Option(names = "--eval-batches", paramLabel = "N", description = "validation batches in the final table")
     int evalBatches = 4;
+
+    @Option(names = "--no-augment", description = "no random resized crop and flip (training images resized and "
+            + "centre-cropped like validation ones)")
+    boolean noAugment;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
@@ -70,7 +75,7 @@ public final class ImageNetSearch implements Callable<Integer> {
                 data, folder.classes().size(), trainImages, folder.count(false), budget);
         EpochDataSource source = EpochDataSource.of((trainImages + batch - 1) / batch, epoch -> {
             try {
-                return folder.iterator(true, size, batch, seed * 1_000_003L + epoch);
+                return folder.iterator(true, size, batch, seed * 1_000_003L + epoch, !noAugment);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
