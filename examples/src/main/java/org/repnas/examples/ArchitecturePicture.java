@@ -6,7 +6,6 @@ import org.repnas.layers.Architecture;
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -24,8 +23,21 @@ public final class ArchitecturePicture {
     private static final int CELL = 28;
     private static final int LEFT = 110;
     private static final int TOP = 48;
+    static final int TITLE_X = 6;
+    static final int TITLE_BASELINE = 14;
+    static final int ROW_LABEL_X = 6;
 
     private ArchitecturePicture() {
+    }
+
+    static String title(Architecture a) {
+        return (a.model() == null ? "architecture" : a.model()) + ", " + a.keptCount() + " branches kept";
+    }
+
+    /** A block's name, cut to what fits left of the grid. */
+    static String rowLabel(String name) {
+        int fits = (LEFT - ROW_LABEL_X - 4) / BitmapFont.ADVANCE;
+        return name.length() > fits ? name.substring(0, fits) : name;
     }
 
     /** Writes the PNG atomically (a half-written picture never replaces a previous one). */
@@ -65,22 +77,16 @@ public final class ArchitecturePicture {
                 g.drawRect(x, y, CELL, CELL);
             }
         }
-        try {                                             // labels need a font; without one the grid still tells
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            g.drawString((a.model() == null ? "architecture" : a.model()) + ", " + a.keptCount() + " branches kept", 6, 14);
-            for (int c = 0; c < cols.length; c++) {
-                Graphics2D rot = (Graphics2D) g.create();
-                rot.rotate(-Math.PI / 6, LEFT + c * CELL + 4, TOP - 4);
-                rot.drawString(cols[c].label(), LEFT + c * CELL + 4, TOP - 4);
-                rot.dispose();
-            }
-            for (int r = 0; r < rows; r++) {
-                String name = a.blocks().get(r).name();
-                g.drawString(name.length() > 15 ? name.substring(0, 15) : name, 6, TOP + r * CELL + 18);
-            }
-        } catch (RuntimeException | Error noFont) {
-            System.err.println("note: no font available, the architecture picture has no labels (" + noFont + ")");
+        g.setColor(Color.BLACK);                          // labels in the built-in font: no system font needed
+        BitmapFont.draw(g, title(a), TITLE_X, TITLE_BASELINE);
+        for (int c = 0; c < cols.length; c++) {
+            Graphics2D rot = (Graphics2D) g.create();
+            rot.rotate(-Math.PI / 6, LEFT + c * CELL + 4, TOP - 4);
+            BitmapFont.draw(rot, cols[c].label(), LEFT + c * CELL + 4, TOP - 4);
+            rot.dispose();
+        }
+        for (int r = 0; r < rows; r++) {
+            BitmapFont.draw(g, rowLabel(a.blocks().get(r).name()), ROW_LABEL_X, TOP + r * CELL + 18);
         }
         g.dispose();
         Path dir = png.toAbsolutePath().getParent();

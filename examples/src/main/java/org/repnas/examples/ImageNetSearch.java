@@ -6,65 +6,85 @@ import org.repnas.search.data.EpochDataSource;
 import org.repnas.examples.data.ImageFolder;
 import org.repnas.layers.BlockPreset;
 import org.repnas.zoo.RepVgg;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
 /**
  * RepVGG A0-B3 ODBB search on an ImageNet-style folder tree (train/CLASS/*.JPEG, val/CLASS/*.JPEG) read with DataVec's
- * ImageRecordReader. Defaults are the paper's recipe: 150 epochs, batch 256, lr 0.1 with cosine decay, weight decay
- * 1e-4, budget 66 for the A series and 84 for the B series (RepVGG's own branch count).
+ * ImageRecordReader. Defaults are the official RepNAS recipe ({@code SearchConfig.official()}: 150 epochs = 15 random
+ * / 35 search / 100 fixed, batch 256, SGD momentum 0.9, lr 0.1 with cosine decay, weight decay 1e-4, gradient clipping
+ * at 5, identity always on, budget int(0.34 x searchable branches): 44 for A0, plus its 17 identities), and the
+ * official train.py's augmentation (random resized crop and horizontal flip; validation resized and centre-cropped).
  */
-public final class ImageNetSearch {
-    private ImageNetSearch() {
-    }
+@Command(name = "ImageNetSearch", showDefaultValues = true, sortOptions = false,
+        description = {"RepVGG ODBB search on an ImageNet-style folder tree (train/CLASS/*.JPEG, val/CLASS/*.JPEG).",
+                "Defaults: the official RepNAS recipe (--budget: int(0.34 x searchable branches), 44 for A0)."})
+public final class ImageNetSearch implements Callable<Integer> {
+    @Mixin
+    SearchOptions search = new SearchOptions("runs/imagenet", 150, 256, null, 0.1);
+
+    @Option(names = "--data", paramLabel = "DIR", required = true,
+            description = "folder holding train/ and val/, one folder of images per class")
+    Path data;
+
+    @Option(names = "--model", paramLabel = "VARIANT", description = "RepVGG variant: ${COMPLETION-CANDIDATES}")
+    RepVgg.Variant model = RepVgg.Variant.A0;
+
+    @Option(names = "--groups", paramLabel = "G", description = "1, or 2 / 4 for RepVGG's g2 / g4 variants")
+    int groups = 1;
+
+    @Option(names = "--image-size", paramLabel = "PIXELS", description = "images are resized to this square size")
+    int imageSize = 224;
+
+    @Option(names = "--eval-batches", paramLabel = "N", description = "validation batches in the final table")
+    int evalBatches = 4;
+
+    @Option(names = "--no-augment", description = "no random resized crop and flip (training images resized and "
+            + "centre-cropped like validation ones)")
+    boolean noAugment;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
 
     public static void main(String[] args) {
-        Flags.run(args, ImageNetSearch::run);
+        Cli.main(new ImageNetSearch(), args);
     }
 
-    static Flags flags() {
-        return SearchRun.withSearchFlags(new Flags("ImageNetSearch",
-                        "RepVGG ODBB search on an ImageNet-style folder tree (train/CLASS/*.JPEG, val/CLASS/*.JPEG)."),
-                        "runs/imagenet", "150", "256", "", "0.1")
-                .option("data", "", "folder holding train/ and val/, one folder of images per class (required)")
-                .option("model", "A0", "RepVGG variant: A0, A1, A2, B0, B1, B2, B3")
-                .option("groups", "1", "1, or 2 / 4 for RepVGG's g2 / g4 variants")
-                .option("image-size", "224", "images are resized to this square size")
-                .option("eval-batches", "4", "validation batches in the final table");
+    /** Runs with these flags, every failure thrown (for tests). */
+    static void run(String... args) throws Exception {
+        Cli.run(new ImageNetSearch(), args);
     }
 
-    static void run(String[] args) throws IOException {
-        Flags f = flags().parse(args);
-        if (f.path("data") == null) {
-            throw new IllegalArgumentException("--data is required: a folder with train/CLASS/*.JPEG and val/CLASS/*.JPEG");
-        }
-        RepVgg.Variant variant;
-        try {
-            variant = RepVgg.Variant.valueOf(f.get("model").toUpperCase());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--model must be one of A0, A1, A2, B0, B1, B2, B3; got " + f.get("model"));
-        }
-        ImageFolder folder = ImageFolder.open(f.path("data"));
-        int size = f.integer("image-size");
-        int batch = f.integer("batch");
-        long seed = f.integer("seed");
-        int budget = f.get("budget").isEmpty() ? (variant.name().startsWith("A") ? 66 : 84) : f.integer("budget");
-        RepVgg model = RepVgg.builder(variant).groups(f.integer("groups")).preset(BlockPreset.ALL)
+    @Override
+    public Integer call() throws IOException {
+        ImageFolder folder = ImageFolder.open(data);
+        int size = imageSize;
+        int batch = search.batch;
+        long seed = search.seed;
+        search.official = true;                     // the official recipe; --budget, --lr etc. still override it
+        RepVgg net = RepVgg.builder(model).groups(groups).preset(BlockPreset.ALL)
                 .numClasses(folder.classes().size()).inputShape(3, size, size).seed(seed).build();
         long trainImages = folder.count(true);
-        System.out.printf("%s on %s: %d classes, %d training and %d validation images, budget %d%n", model.displayName(),
-                f.path("data"), folder.classes().size(), trainImages, folder.count(false), budget);
+        org.repnas.search.SearchConfig config = search.config(net.displayName());
+        System.out.printf("%s on %s: %d classes, %d training and %d validation images; %s%n", net.displayName(),
+                data, folder.classes().size(), trainImages, folder.count(false), config);
         EpochDataSource source = EpochDataSource.of((trainImages + batch - 1) / batch, epoch -> {
             try {
-                return folder.iterator(true, size, batch, seed * 1_000_003L + epoch);
+                return folder.iterator(true, size, batch, seed * 1_000_003L + epoch, !noAugment);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
         DataSetIterator val = folder.iterator(false, size, batch, seed);
-        SearchRun.run(f, SearchRun.config(f, model.displayName()).withBudget(budget), model::init, source, val,
-                head(folder.iterator(false, size, batch, seed), f.integer("eval-batches")));
+        SearchRun.run(search, config, net::init, source, val,
+                head(folder.iterator(false, size, batch, seed), evalBatches));
+        return 0;
     }
 
     /** The first batches of an iterator as one data set (for the final table). */

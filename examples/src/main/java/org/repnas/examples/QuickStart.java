@@ -4,12 +4,17 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.repnas.search.data.EpochDataSource;
 import org.repnas.examples.data.FashionMnist;
 import org.repnas.search.data.ShuffledDataSetIterator;
+import org.repnas.search.IdentityMode;
 import org.repnas.zoo.FashionMnistNet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -18,33 +23,45 @@ import java.util.zip.GZIPInputStream;
  * accuracy, parameters, latency of fused against multi-branch), and writes the architecture (JSON and PNG), the fused
  * model (DL4J zip and SameDiff file) and the search history.
  */
-public final class QuickStart {
-    private QuickStart() {
-    }
+@Command(name = "QuickStart", showDefaultValues = true, sortOptions = false,
+        description = "RepNAS search of a small ODBB network on Fashion-MNIST, then fusion and evaluation.")
+public final class QuickStart implements Callable<Integer> {
+    @Mixin
+    SearchOptions search = new SearchOptions("runs/quickstart", 8, 64, 15, 0.05);
+
+    @Option(names = "--data", paramLabel = "DIR", description = "folder with Fashion-MNIST IDX files (default: Debian's "
+            + "/usr/share/datasets/fashion-mnist, else the 5,000 + 1,000 image subset shipped in this jar)")
+    Path data;
+
+    @Option(names = "--train-size", paramLabel = "N", description = "training images used (0: all)")
+    int trainSize = 5000;
+
+    @Option(names = "--test-size", paramLabel = "N", description = "test images used (0: all)")
+    int testSize = 1000;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
 
     public static void main(String[] args) {
-        Flags.run(args, QuickStart::run);
+        Cli.main(new QuickStart(), args);
     }
 
-    static Flags flags() {
-        return SearchRun.withSearchFlags(new Flags("QuickStart",
-                        "RepNAS search of a small ODBB network on Fashion-MNIST, then fusion and evaluation."),
-                        "runs/quickstart", "8", "64", "18", "0.05")
-                .option("data", "", "folder with Fashion-MNIST IDX files (default: Debian's " + FashionMnist.DEBIAN_DIR
-                        + ", else the 5,000 + 1,000 image subset shipped in this jar)")
-                .option("train-size", "5000", "training images used (0: all)")
-                .option("test-size", "1000", "test images used (0: all)");
+    /** Runs with these flags, every failure thrown (for tests). */
+    static void run(String... args) throws Exception {
+        Cli.run(new QuickStart(), args);
     }
 
-    static void run(String[] args) throws IOException {
-        Flags f = flags().parse(args);
-        DataSet[] data = loadData(f.path("data"), f.integer("train-size"), f.integer("test-size"));
-        System.out.printf("Fashion-MNIST: %d training and %d test images; budget %d of the network's 39 branches%n",
-                data[0].numExamples(), data[1].numExamples(), f.integer("budget"));
-        SearchRun.run(f, SearchRun.config(f, "FashionMnistNet"),
-                () -> FashionMnistNet.builder().seed(f.integer("seed")).build().init(),
-                EpochDataSource.shuffled(data[0], f.integer("batch"), f.integer("seed")),
-                new ShuffledDataSetIterator(data[1], 250, 0, false), data[1]);
+    @Override
+    public Integer call() throws IOException {
+        DataSet[] sets = loadData(data, trainSize, testSize);
+        System.out.printf("Fashion-MNIST: %d training and %d test images; budget %d of the network's 39 branches%s%n",
+                sets[0].numExamples(), sets[1].numExamples(), search.budget,
+                search.identity == IdentityMode.ALWAYS_ON ? " (plus its 3 identity branches, always on)" : "");
+        SearchRun.run(search, search.config("FashionMnistNet"),
+                () -> FashionMnistNet.builder().seed(search.seed).build().init(),
+                EpochDataSource.shuffled(sets[0], search.batch, search.seed),
+                new ShuffledDataSetIterator(sets[1], 250, 0, false), sets[1]);
+        return 0;
     }
 
     /** --data, else Debian's files, else the subset shipped in the jar. */

@@ -30,41 +30,18 @@ final class SearchRun {
     private SearchRun() {
     }
 
-    /** Search flags shared by the mains. */
-    static Flags withSearchFlags(Flags f, String out, String epochs, String batch, String budget, String lr) {
-        return f.option("out", out, "output folder (checkpoints in OUT/search)")
-                .option("epochs", epochs, "epochs (warm-up 30% with alpha frozen, fixed architecture for the last 10%)")
-                .option("warmup-epochs", "", "warm-up epochs (default 30% of --epochs)")
-                .option("fixed-epochs", "", "epochs training the fixed architecture at the end (default 10%, at least 1)")
-                .option("batch", batch, "minibatch size")
-                .option("budget", budget, "branch budget C: branches kept in the whole network")
-                .option("lr", lr, "initial learning rate of the weights (SGD momentum 0.9, cosine decay)")
-                .option("weight-decay", "1e-4", "weight decay of convolution and dense weights")
-                .option("seed", "42", "random seed")
-                .flag("resume", "continue the search checkpointed in --out/search");
-    }
-
-    static SearchConfig config(Flags f, String modelName) {
-        SearchConfig c = SearchConfig.budget(f.get("budget").isEmpty() ? 0 : f.integer("budget")).epochs(f.integer("epochs")).seed(f.integer("seed"))
-                .configureOptimizer(true)
-                .learningRate(f.number("lr")).weightDecay(f.number("weight-decay")).modelName(modelName);
-        if (!f.get("warmup-epochs").isEmpty()) c.warmupEpochs(f.integer("warmup-epochs"));
-        if (!f.get("fixed-epochs").isEmpty()) c.fixedEpochs(f.integer("fixed-epochs"));
-        return c;
-    }
-
     /**
      * Runs or resumes the search, then fuses and reports.
      *
      * @param test     evaluation data for the per-epoch accuracy (may be an iterator over a large set)
      * @param testHead a batch of test examples for the final table (accuracy comparison and latency)
      */
-    static RepNasSearch.Result run(Flags f, SearchConfig config, Supplier<MultiLayerNetwork> supernet,
+    static RepNasSearch.Result run(SearchOptions f, SearchConfig config, Supplier<MultiLayerNetwork> supernet,
                                    EpochDataSource train, DataSetIterator test, DataSet testHead) throws IOException {
-        Path out = f.path("out");
+        Path out = f.out;
         Path checkpoints = out.resolve("search");
         long start = System.nanoTime();
-        RepNasSearch.Result result = f.bool("resume")
+        RepNasSearch.Result result = f.resume
                 ? RepNasSearch.resume(checkpoints, train, test, System.out)
                 : RepNasSearch.create(config, checkpoints, System.out).run(supernet.get(), train, test);
         double minutes = (System.nanoTime() - start) / 60e9;
@@ -100,7 +77,7 @@ final class SearchRun {
     /** Accuracy, parameters and latency of the supernet (final architecture) against its fused forms. */
     record Report(double supernetAccuracy, double fusedAccuracy, double sameDiffAccuracy, long identicalPredictions,
                   long examples, long supernetParams, long fusedParams, int latencyBatch, double multiBranchMs,
-                  double fusedMs, double sameDiffMs) {
+                  double fusedMs, double sameDiffMs, double othersCpuShare) {
 
         /** Chunk of test images per forward pass: a whole test set at once would need gigabytes of activations. */
         static final int EVAL_CHUNK = 500;
@@ -122,10 +99,19 @@ final class SearchRun {
             }
             int lb = (int) Math.min(64, x.size(0));
             INDArray batch = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, lb)).dup();
+            // timed in turn, as the benchmarks do, so that warm-up and a busy machine fall on all three alike; the
+            // first calls of each (JIT, oneDNN primitive creation) are in the warm-up rounds
+            double[] ms = new double[3];
+            double others = Timing.othersCpuShareDuring(() -> System.arraycopy(Timing.interleavedMedianMs(WARMUP, REPS,
+                    () -> supernet.output(batch, false), () -> fused.output(batch, false),
+                    () -> SameDiffExport.output(sd, batch)), 0, ms, 0, 3));
             return new Report(ea.accuracy(), eb.accuracy(), ec.accuracy(), same, x.size(0), supernet.numParams(),
-                    fused.numParams(), lb, Timing.medianMs(() -> supernet.output(batch, false)),
-                    Timing.medianMs(() -> fused.output(batch, false)), Timing.medianMs(() -> SameDiffExport.output(sd, batch)));
+                    fused.numParams(), lb, ms[0], ms[1], ms[2], others);
         }
+
+        static final int WARMUP = 5, REPS = 21;
+        /** Above this share of the CPUs taken by other processes, the table says its latencies are inflated. */
+        static final double BUSY = 0.2;
 
         String table() {
             return String.format("""
@@ -135,8 +121,13 @@ final class SearchRun {
                     | fused, plain DL4J layers       | %13.4f | %10d | %15.1f ms |
                     | fused, SameDiff graph          | %13.4f | %10d | %15.1f ms |
                     fused predictions identical to the supernet's on %d of %d test images
+                    latency: median of %d runs of each, timed in turn after %d warm-up rounds
                     """, latencyBatch, supernetAccuracy, supernetParams, multiBranchMs, fusedAccuracy, fusedParams, fusedMs,
-                    sameDiffAccuracy, fusedParams, sameDiffMs, identicalPredictions, examples);
+                    sameDiffAccuracy, fusedParams, sameDiffMs, identicalPredictions, examples, REPS, WARMUP)
+                    + (othersCpuShare > BUSY ? String.format("note: other processes took %.0f%% of the CPUs while timing, so "
+                    + "these latencies are inflated and vary from run to run (ND4J's parallel ops wait for CPU time); time "
+                    + "on an idle machine, or with OMP_WAIT_POLICY=PASSIVE, which keeps them steadier on a busy one%n",
+                    100 * othersCpuShare) : "");
         }
     }
 }

@@ -1,5 +1,8 @@
 package org.repnas.examples;
 
+import com.sun.management.OperatingSystemMXBean;
+
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /** Wall-clock medians for benchmarks and reports. */
@@ -39,5 +42,23 @@ public final class Timing {
             medians[w] = t[w][reps / 2];
         }
         return medians;
+    }
+
+    /**
+     * The share of the machine's CPU time (0 to 1) that other processes took while {@code work} ran, or NaN where the JVM
+     * cannot tell. On a busy machine ND4J's parallel ops wait for CPU time: with the two cores of the development machine
+     * shared with other builds, a fused forward pass took 12 to 214 ms (median 78) instead of 6.
+     */
+    public static double othersCpuShareDuring(Runnable work) {
+        if (!(ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os)) {
+            work.run();
+            return Double.NaN;
+        }
+        // both loads are averages since the previous call: these two calls start the window
+        os.getCpuLoad();
+        os.getProcessCpuLoad();
+        work.run();
+        double all = os.getCpuLoad(), own = os.getProcessCpuLoad();
+        return all < 0 || own < 0 ? Double.NaN : Math.max(0, all - own);
     }
 }

@@ -1,7 +1,7 @@
 package org.repnas.examples;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
+import org.repnas.io.ModelFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -9,10 +9,13 @@ import org.repnas.layers.Architecture;
 
 import javax.imageio.ImageIO;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -26,7 +29,7 @@ class ExampleMainsTest {
         Architecture a = Architecture.read(out.resolve("architecture.json"));
         assertEquals(blocks, a.blocks().size());
         assertNotNull(ImageIO.read(out.resolve("architecture.png").toFile()));
-        MultiLayerNetwork fused = ModelSerializer.restoreMultiLayerNetwork(out.resolve("fused-model.zip").toFile());
+        MultiLayerNetwork fused = ModelFiles.restoreMultiLayerNetwork(out.resolve("fused-model.zip"), false);   // whole, every CRC
         assertTrue(fused.numParams() > 0);
         assertNotNull(SameDiff.load(out.resolve("fused-model.sd").toFile(), false));
         assertTrue(Files.exists(out.resolve("search/history.json")));
@@ -89,14 +92,39 @@ class ExampleMainsTest {
         assertEquals(before, digest(out));
     }
 
+    /** Runs a main as its {@code main} would; returns exit code, standard output and standard error. */
+    static String[] execute(java.util.concurrent.Callable<Integer> main, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Cli.execute(main, new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new String[]{String.valueOf(code), out.toString(), err.toString()};
+    }
+
     @Test
-    void helpAndBadFlags() {
-        Flags.HelpRequested h = assertThrows(Flags.HelpRequested.class, () -> Cifar10Search.flags().parse(new String[]{"--help"}));
-        assertTrue(h.getMessage().contains("--epochs") && h.getMessage().contains("(default 600)"), h.getMessage());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> QuickStart.flags().parse(new String[]{"--epoch", "3"}));
-        assertTrue(e.getMessage().contains("Unknown flag --epoch") && e.getMessage().contains("--epochs"), e.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Cifar10Search.run(new String[]{}));
-        assertTrue(missing.getMessage().contains("--data is required"), missing.getMessage());
+    void helpAndBadFlags(@TempDir Path dir) {
+        String[] help = execute(new Cifar10Search(), "--help");
+        assertEquals("0", help[0]);
+        assertTrue(Pattern.compile("(?s)\\n\\s+--epochs=N((?!\\n\\s+--).)*Default: 600").matcher(help[1]).find(), help[1]);
+
+        String[] unknown = execute(new QuickStart(), "--epoch", "3");
+        assertEquals("2", unknown[0]);
+        assertTrue(unknown[2].contains("Unknown option") && unknown[2].contains("'--epoch'") && unknown[2].contains("--epochs"), unknown[2]);
+
+        String[] missing = execute(new Cifar10Search());
+        assertEquals("2", missing[0]);
+        assertTrue(missing[2].contains("Missing required option") && missing[2].contains("--data"), missing[2]);
+
+        String[] badEnum = execute(new Cifar10Search(), "--data", dir.toString(), "--preset", "DBX");
+        assertEquals("2", badEnum[0]);
+        assertTrue(badEnum[2].contains("DBX") && badEnum[2].contains("PLAIN, REPVGG, ACB, DBB, ALL"), badEnum[2]);
+        String[] badModel = execute(new ImageNetSearch(), "--data", dir.toString(), "--model", "C7");
+        assertTrue(badModel[0].equals("2") && badModel[2].contains("A0, A1, A2, B0, B1, B2, B3"), badModel[2]);
+        String[] notANumber = execute(new QuickStart(), "--lr", "fast");
+        assertTrue(notANumber[0].equals("2") && notANumber[2].contains("'fast'") && notANumber[2].contains("--lr"),
+                notANumber[2]);
+
+        // bad input found while running: the message, exit code 2, no stack trace
+        String[] noFolder = execute(new Cifar10Search(), "--data", dir.resolve("nowhere").toString());
+        assertEquals("2", noFolder[0]);
+        assertTrue(noFolder[2].startsWith("error: CIFAR-10 folder") && !noFolder[2].contains("\tat "), noFolder[2]);
     }
 }

@@ -5,11 +5,14 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -41,7 +44,8 @@ public final class ModelFiles {
 
     /**
      * Checks that {@code file} is a whole zip archive: it exists, is not empty, has its central directory, and every
-     * entry reads to its end with the recorded length and CRC.
+     * entry reads to its end with the length and CRC the archive records. A damaged file gets a
+     * {@link DamagedFileException} naming the file and the entry the damage is in.
      *
      * @param what what the file should be, for messages (e.g. "DL4J model file")
      */
@@ -53,29 +57,75 @@ public final class ModelFiles {
             throw new DamagedFileException(file, file + " is empty (0 bytes): not a " + what + ". It was probably cut "
                     + "off while being written or copied; write or copy it again.", null);
         }
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw locateDamage(file, what, e);
+        }
+        try (zip) {
             if (zip.size() == 0) {
                 throw new DamagedFileException(file, file + " is a zip archive with no entries: not a " + what + ".", null);
             }
-        } catch (ZipException e) {
-            throw new DamagedFileException(file, file + " is damaged: it is not a whole zip archive (" + e.getMessage()
-                    + "), as happens when a file is cut off while being written or copied. It cannot be read as a " + what
-                    + "; write or copy it again.", e);
-        }
-        String entry = null;
-        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
             byte[] buf = new byte[1 << 16];
-            ZipEntry e;
-            while ((e = in.getNextEntry()) != null) {
-                entry = e.getName();
-                while (in.read(buf) >= 0) {
-                    // reading to the end makes ZipInputStream check the entry's length and CRC
+            for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
+                ZipEntry e = entries.nextElement();
+                // ZipFile checks neither length nor CRC of what it hands out (ND4J's .npz reader does not either)
+                CRC32 crc = new CRC32();
+                long length = 0;
+                try (InputStream in = zip.getInputStream(e)) {
+                    for (int n; (n = in.read(buf)) >= 0; length += n) crc.update(buf, 0, n);
+                } catch (IOException ex) {
+                    throw damaged(file, what, "its entry '" + e.getName() + "' cannot be read (" + ex.getMessage() + ")", ex);
+                }
+                if (e.getSize() >= 0 && length != e.getSize()) {
+                    throw damaged(file, what, "its entry '" + e.getName() + "' has " + length + " bytes where the archive "
+                            + "records " + e.getSize(), null);
+                }
+                if (e.getCrc() >= 0 && crc.getValue() != e.getCrc()) {
+                    throw damaged(file, what, String.format("its entry '%s' fails its CRC check (recorded %08x, read %08x): "
+                            + "bytes of it were changed", e.getName(), e.getCrc(), crc.getValue()), null);
                 }
             }
-        } catch (IOException e) {
-            throw new DamagedFileException(file, file + " is damaged: its entry '" + entry + "' cannot be read whole ("
-                    + e.getMessage() + "). The file cannot be used as a " + what + "; write or copy it again.", e);
         }
+    }
+
+    /**
+     * A file without a readable central directory (which a zip writes last): reads the entries from their local
+     * headers to name the one a cut or corruption is in.
+     */
+    private static DamagedFileException locateDamage(Path file, String what, ZipException centralDirectory) {
+        String lastWhole = null;
+        int whole = 0;
+        try (ZipInputStream in = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            byte[] buf = new byte[1 << 16];
+            for (ZipEntry e; (e = in.getNextEntry()) != null; whole++) {
+                try {
+                    while (in.read(buf) >= 0) {
+                        // reading to the end makes ZipInputStream check the entry's length and CRC
+                    }
+                } catch (IOException ex) {
+                    return damaged(file, what, "it is cut off or corrupt inside its entry '" + e.getName() + "' ("
+                            + ex.getMessage() + ")", ex);
+                }
+                lastWhole = e.getName();
+            }
+        } catch (IOException ex) {
+            return damaged(file, what, (lastWhole == null ? "its first entry" : "the entry after '" + lastWhole + "'")
+                    + " cannot be read (" + ex.getMessage() + ")", ex);
+        }
+        if (whole == 0) {
+            return damaged(file, what, "it is not a zip archive (" + centralDirectory.getMessage() + ")", centralDirectory);
+        }
+        return damaged(file, what, "its " + whole + " entries up to '" + lastWhole + "' are whole, but the central "
+                + "directory a zip ends with is missing (" + centralDirectory.getMessage() + "): the file was cut off after "
+                + "them", centralDirectory);
+    }
+
+    private static DamagedFileException damaged(Path file, String what, String detail, Throwable cause) {
+        return new DamagedFileException(file, file + " is damaged: " + detail + ", as happens when a file is cut off or "
+                + "changed while being written, copied or stored. It cannot be used as a " + what + "; write or copy it "
+                + "again.", cause);
     }
 
     /** Restores a MultiLayerNetwork, after {@link #verifyZip}. */

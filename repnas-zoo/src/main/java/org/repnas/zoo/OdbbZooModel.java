@@ -1,11 +1,9 @@
 package org.repnas.zoo;
 
 import org.repnas.layers.fusion.NetworkFuser;
-import org.apache.commons.io.FileUtils;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -18,20 +16,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.repnas.backend.OneDnnLayerHelpers;
+import org.repnas.io.ModelFiles;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.OdbbConvLayer;
 import org.repnas.layers.Architecture;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.Adler32;
-import java.util.zip.Checksum;
 
 /**
  * A DL4J zoo model built from ODBBs: every block uses one {@link BlockPreset} (ALL for a search) or the kept branches
@@ -91,13 +85,13 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
     }
 
     /**
-     * DL4J's zoo mechanism with errors that say what to do: the file is copied from {@link #pretrainedUrl} (a jar
-     * resource works offline) into DL4J's zoo cache ({@code DL4JResources.getDirectory(ZOO_MODEL, modelName())}),
-     * checked against its Adler32 checksum (a mismatch deletes the copy and fails) and restored with ModelSerializer.
-     * The result is the fused, plain DL4J network, its layers on oneDNN ({@link OneDnnLayerHelpers}).
+     * DL4J's {@link ZooModel#initPretrained(PretrainedType)}: it copies {@link #pretrainedUrl} (a jar or file URL works
+     * offline) into DL4J's zoo cache ({@code DL4JResources.getDirectory(ZOO_MODEL, modelName())}), checks the copy's
+     * Adler32 against {@link #pretrainedChecksum} (a mismatch deletes it) and restores it as {@link #modelType()}. Around
+     * it: the fused network's layers are created on oneDNN ({@link OneDnnLayerHelpers}), and every failure says which
+     * file and what to do. A damaged cached copy is deleted; the next call copies it anew.
      */
     @Override
-    @SuppressWarnings("unchecked")
     public <M extends Model> M initPretrained(PretrainedType type) throws IOException {
         String url = pretrainedUrl(type);
         if (url == null) {
@@ -105,30 +99,49 @@ public abstract class OdbbZooModel extends ZooModel<OdbbZooModel> {
                     + (availablePretrained().isEmpty() ? "." : "; available: " + availablePretrained())
                     + " RepVGG's official weights can be imported with RepVggConverter.");
         }
-        File dir = DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName());
-        File cached = new File(dir, url.substring(url.lastIndexOf('/') + 1));
-        if (!cached.exists()) {
-            File tmp = File.createTempFile(cached.getName(), ".part", dir);
-            try (InputStream in = new URL(url).openStream()) {
-                Files.copy(in, tmp.toPath(), StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                tmp.delete();
-                throw new IOException("Could not copy the pretrained " + modelName() + " model from " + url + ": " + e.getMessage(), e);
-            }
-            Files.move(tmp.toPath(), cached.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        File cached = cachedPretrainedFile(type);
+        long checksum = pretrainedChecksum(type);
+        if (checksum == 0 && cached.exists()) {
+            checkCachedCopy(cached, url);                 // no checksum guards what DL4J restores
         }
-        long expected = pretrainedChecksum(type);
-        if (expected != 0) {
-            Checksum adler = new Adler32();
-            FileUtils.checksum(cached, adler);
-            if (adler.getValue() != expected) {
-                cached.delete();
-                throw new IOException("The pretrained " + modelName() + " file " + cached + " failed its Adler32 checksum "
-                        + "(expected " + expected + ", got " + adler.getValue() + "): the cached copy was corrupt or "
-                        + "replaced. It has been deleted; call initPretrained again to copy it anew from " + url + ".");
+        try {
+            M net = super.initPretrained(type);
+            if (net instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m) OneDnnLayerHelpers.attach(m);
+            else if (net instanceof org.deeplearning4j.nn.graph.ComputationGraph g) OneDnnLayerHelpers.attach(g);
+            return net;
+        } catch (IllegalStateException e) {
+            if (cached.exists() || !String.valueOf(e.getMessage()).startsWith("Pretrained model file failed checksum")) {
+                throw e;
             }
+            throw new IOException("The pretrained " + modelName() + " file " + cached + " failed its Adler32 checksum "
+                    + "(expected " + checksum + "): the cached copy was corrupt, cut off or replaced. It has been deleted; "
+                    + "call initPretrained again to copy it anew from " + url + ".", e);
+        } catch (IOException | RuntimeException e) {
+            if (cached.exists()) {
+                checkCachedCopy(cached, url);             // DL4J's own error names no file ("Unexpected end of ZLIB ...")
+            }
+            throw new IOException("Could not load the pretrained " + modelName() + " model " + cached + " (copied from "
+                    + url + "): " + e.getMessage(), e);
         }
-        return (M) OneDnnLayerHelpers.attach(ModelSerializer.restoreMultiLayerNetwork(cached));
+    }
+
+    /** Where DL4J's {@link ZooModel#initPretrained(PretrainedType)} keeps its copy (named as the URL's last part). */
+    public File cachedPretrainedFile(PretrainedType type) {
+        String url = pretrainedUrl(type);
+        if (url == null) throw new UnsupportedOperationException(modelName() + " has no pretrained " + type + " weights");
+        return new File(DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName()), new File(url).getName());
+    }
+
+    /** A cached copy that is not a whole zip is deleted, so the next call copies it anew. */
+    private void checkCachedCopy(File cached, String url) throws IOException {
+        try {
+            ModelFiles.verifyZip(cached.toPath(), "DL4J model file");
+        } catch (ModelFiles.DamagedFileException e) {
+            Files.deleteIfExists(cached.toPath());
+            throw new ModelFiles.DamagedFileException(e.file(), e.getMessage() + " It was DL4J's cached copy of the "
+                    + "pretrained " + modelName() + " model and has been deleted: call initPretrained again to copy it anew "
+                    + "from " + url + " (if the copy is damaged again, so is that source).", e);
+        }
     }
 
     /** The pretrained types this model ships. */

@@ -1,5 +1,6 @@
 package org.repnas.zoo;
 
+import org.repnas.io.ModelFiles;
 import org.repnas.layers.fusion.NetworkFuser;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -40,6 +41,8 @@ public final class RepVggConverter {
         if (!Files.isRegularFile(npz)) {
             throw new NoSuchFileException(npz.toString(), null, "RepVGG weights not found (expected the deploy state_dict as .npz)");
         }
+        // ND4J's reader checks no entry's length or CRC: a file cut inside an entry would load with it zero-filled
+        ModelFiles.verifyZip(npz, "NumPy .npz archive");
         Map<String, INDArray> weights;
         try {
             weights = Nd4j.createFromNpzFile(npz.toFile());

@@ -5,12 +5,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.repnas.io.ZipBytes;
 import org.repnas.layers.BlockPreset;
 import org.repnas.layers.TestNetworks;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -63,6 +65,26 @@ class RepVggConverterTest {
         Path garbage = dir.resolve("garbage.npz");
         Files.writeString(garbage, "not a zip");
         IOException corrupt = assertThrows(IOException.class, () -> RepVggConverter.fromDeployNpz(garbage, tiny(1)));
-        assertTrue(corrupt.getMessage().contains("not a readable .npz"), corrupt.getMessage());
+        assertTrue(corrupt.getMessage().contains(garbage.toString()) && corrupt.getMessage().contains("not a zip archive"),
+                corrupt.getMessage());
+    }
+
+    /** ND4J alone would load the cut file with linear.bias zero-filled (logits off by 0.7) and the changed one as is. */
+    @Test
+    void damagedNpzNamesFileAndEntry(@TempDir Path dir) throws Exception {
+        byte[] whole = Files.readAllBytes(fixture("repvgg_tiny_deploy.npz"));
+        Path cut = dir.resolve("cut.npz");
+        Files.write(cut, Arrays.copyOf(whole, ZipBytes.dataStart(whole, "linear.bias.npy") + 100));   // last entry: 156 bytes
+        IOException e = assertThrows(IOException.class, () -> RepVggConverter.fromDeployNpz(cut, tiny(1)));
+        assertTrue(e.getMessage().contains(cut.toString()) && e.getMessage().contains("'linear.bias.npy'")
+                && e.getMessage().contains("cut off"), e.getMessage());
+
+        byte[] changed = whole.clone();
+        changed[ZipBytes.dataStart(changed, "stage1.0.rbr_reparam.weight.npy") + 1000] ^= 0x40;   // inside a weight
+        Path flipped = dir.resolve("flipped.npz");
+        Files.write(flipped, changed);
+        e = assertThrows(IOException.class, () -> RepVggConverter.fromDeployNpz(flipped, tiny(1)));
+        assertTrue(e.getMessage().contains(flipped.toString()) && e.getMessage().contains("'stage1.0.rbr_reparam.weight.npy'")
+                && e.getMessage().contains("CRC"), e.getMessage());
     }
 }

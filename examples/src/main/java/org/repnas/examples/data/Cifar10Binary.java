@@ -71,9 +71,19 @@ public final class Cifar10Binary {
             labels.putScalar(i, r[0] & 0xFF, 1f);
             for (int j = 0; j < 3072; j++) {
                 int c = j / 1024;
-                pixels[i * 3072 + j] = ((r[1 + j] & 0xFF) / 255f - MEAN[c]) / STD[c];
+                pixels[i * 3072 + j] = normalize((r[1 + j] & 0xFF) / 255f, c);
             }
         }
         return new DataSet(Nd4j.create(pixels, new long[]{n, 3, 32, 32}, DataType.FLOAT), labels);
+    }
+
+    /** A pixel value in [0, 1] of channel {@code c} (R, G, B), normalized as this reader returns it. */
+    public static float normalize(float value, int c) {
+        return (value - MEAN[c]) / STD[c];
+    }
+
+    /** A black pixel (0 in every channel) as this reader returns it: what padding must fill in, per channel. */
+    public static float[] normalizedBlack() {
+        return new float[]{normalize(0, 0), normalize(0, 1), normalize(0, 2)};
     }
 }

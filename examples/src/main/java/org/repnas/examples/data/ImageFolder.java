@@ -98,20 +98,29 @@ public final class ImageFolder {
     }
 
     /**
-     * Minibatches of {@code train} or {@code val}, images resized to size x size, pixels scaled to [0, 1]; the training
-     * split in a random order fixed by {@code seed}.
+     * Minibatches of {@code train} or {@code val} as size x size images, pixels scaled to [0, 1], in a random order fixed
+     * by {@code seed}. Training images get the official recipe's augmentation ({@link RandomResizedCropFlip}), drawn
+     * from {@code seed} too: pass a seed per epoch, and a resumed run sees the same images. Validation images, and
+     * training ones with {@code augment} false, are resized and centre-cropped ({@link ResizeCenterCrop}).
      */
-    public DataSetIterator iterator(boolean train, int size, int batch, long seed) throws IOException {
+    public DataSetIterator iterator(boolean train, int size, int batch, long seed, boolean augment) throws IOException {
         File dir = root.resolve(train ? "train" : "val").toFile();
         FileSplit split = new FileSplit(dir, NativeImageLoader.ALLOWED_FORMATS, new Random(seed));
         InputSplit[] parts = split.sample(new RandomPathFilter(new Random(seed), NativeImageLoader.ALLOWED_FORMATS), 1.0);
         ImageRecordReader reader = new ImageRecordReader(size, size, 3, new ParentPathLabelGenerator());
-        reader.initialize(parts[0]);
+        // the augmentation's generator apart from the order's (same seed, other stream)
+        reader.initialize(parts[0], train && augment ? new RandomResizedCropFlip(size, seed ^ 0x5DEECE66DL)
+                : new ResizeCenterCrop(size));
         if (!reader.getLabels().equals(classes)) {
             reader.setLabels(classes);
         }
         DataSetIterator it = new RecordReaderDataSetIterator(reader, batch, 1, classes.size());
         it.setPreProcessor(new ImagePreProcessingScaler(0, 1));
         return it;
+    }
+
+    /** {@link #iterator(boolean, int, int, long, boolean)} with augmentation for training. */
+    public DataSetIterator iterator(boolean train, int size, int batch, long seed) throws IOException {
+        return iterator(train, size, batch, seed, true);
     }
 }

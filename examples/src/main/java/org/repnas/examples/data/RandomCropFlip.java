@@ -9,15 +9,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.Random;
 
 /**
- * CIFAR augmentation (as DBB and ACNet train VGG-16): pad by 4 with zeros, random 32x32 crop, random horizontal
- * flip. The random numbers of epoch e come from (seed, e), batch after batch, so a resumed run draws the same crops.
+ * CIFAR augmentation (as DBB and ACNet train VGG-16): pad by 4 with black, random 32x32 crop, random horizontal flip.
+ * The images are already normalized, so the padding is the normalized value of a black pixel per channel (a zero there
+ * would be the data set's mean colour, not the black border torchvision's RandomCrop(32, padding=4) adds before
+ * normalizing). The random numbers of epoch e come from (seed, e), batch after batch, so a resumed run draws the same
+ * crops.
  */
 public class RandomCropFlip implements DataSetPreProcessor {
     private final int pad;
+    private final float[] fill;
     private final Random rng;
 
-    public RandomCropFlip(long seed, int epoch, int pad) {
+    /**
+     * @param fill the padding value of each channel: {@link Cifar10Binary#normalizedBlack()} for normalized CIFAR
+     *             images, zeros for raw ones
+     */
+    public RandomCropFlip(long seed, int epoch, int pad, float[] fill) {
         this.pad = pad;
+        this.fill = fill.clone();
         this.rng = new Random(seed * 7_919L + epoch);
     }
 
@@ -25,7 +34,14 @@ public class RandomCropFlip implements DataSetPreProcessor {
     public void preProcess(DataSet ds) {
         INDArray x = ds.getFeatures();                   // [n, c, h, w]
         long n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-        INDArray padded = Nd4j.zeros(x.dataType(), n, c, h + 2 * pad, w + 2 * pad);
+        if (fill.length != c) {
+            throw new IllegalArgumentException("RandomCropFlip has padding values for " + fill.length + " channels, "
+                    + "the images have " + c);
+        }
+        INDArray padded = Nd4j.createUninitialized(x.dataType(), n, c, h + 2 * pad, w + 2 * pad);
+        for (int ch = 0; ch < c; ch++) {
+            padded.get(NDArrayIndex.all(), NDArrayIndex.point(ch), NDArrayIndex.all(), NDArrayIndex.all()).assign(fill[ch]);
+        }
         padded.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pad, pad + h),
                 NDArrayIndex.interval(pad, pad + w)).assign(x);
         INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
