@@ -3,6 +3,8 @@ package org.repnas.examples;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.repnas.io.AtomicFiles;
+import org.repnas.layers.Architecture;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,7 +20,6 @@ import org.repnas.layers.fusion.SameDiffExport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.function.Supplier;
 
 /**
@@ -55,23 +56,35 @@ final class SearchRun {
         result.architecture().write(out.resolve("architecture.json"));
         ArchitecturePicture.write(result.architecture(), out.resolve("architecture.png"));
         writeModel(fused, out.resolve("fused-model.zip"));
-        Path sdTmp = Files.createTempFile(out, "fused-model", ".sd.tmp");
-        SameDiffExport.save(sd, sdTmp.toFile());
-        Files.move(sdTmp, out.resolve("fused-model.sd"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(out.resolve("fused-model.sd"), tmp -> SameDiffExport.save(sd, tmp.toFile()));
 
         System.out.println();
         System.out.printf("search and training took %.1f min; the architecture keeps %d branches%n", minutes,
                 result.architecture().keptCount());
         System.out.print(report.table());
+        System.out.println(alphaSpread(result.architecture()));
+        System.out.println(MemoryReport.of(net, testHead).line());
         System.out.println("wrote " + out.resolve("architecture.json") + ", architecture.png, fused-model.zip (plain DL4J), "
                 + "fused-model.sd (SameDiff), search/history.json");
         return result;
     }
 
     static void writeModel(Model net, Path file) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        ModelSerializer.writeModel(net, tmp.toFile(), false);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, tmp -> ModelSerializer.writeModel(net, tmp.toFile(), false));
+    }
+
+    /**
+     * How far the search moved alpha, against the logistic noise it adds while searching (standard deviation
+     * pi / sqrt(3) = 1.81): with alpha all near zero the search sampled architectures at random.
+     */
+    static String alphaSpread(Architecture a) {
+        double[] alphas = a.blocks().stream().filter(b -> b.alpha() != null).flatMap(b -> b.alpha().values().stream())
+                .mapToDouble(Double::doubleValue).toArray();
+        double mean = java.util.Arrays.stream(alphas).average().orElse(0);
+        double std = Math.sqrt(java.util.Arrays.stream(alphas).map(v -> (v - mean) * (v - mean)).average().orElse(0));
+        double max = java.util.Arrays.stream(alphas).map(Math::abs).max().orElse(0);
+        return String.format("alpha: standard deviation %.3f over %d branches, largest |alpha| %.3f; the logistic noise "
+                + "added to alpha while searching has standard deviation %.2f", std, alphas.length, max, Math.PI / Math.sqrt(3));
     }
 
     /** Accuracy, parameters and latency of the supernet (final architecture) against its fused forms. */
