@@ -4,7 +4,13 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.parallelism.ParallelWrapper;
+import org.deeplearning4j.parallelism.factory.TrainerContext;
+import org.deeplearning4j.parallelism.trainer.DefaultTrainer;
+import org.deeplearning4j.parallelism.trainer.Trainer;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.repnas.search.BranchBudgetListener;
@@ -52,6 +58,8 @@ public final class ParallelSearch {
             net.setListeners(withSearch);          // ParallelWrapper's builder moves them to its workers
             try (ParallelWrapper pw = new ParallelWrapper.Builder<>(net).workers(workers).prefetchBuffer(2)
                     .averagingFrequency(1).averageUpdaters(true).build()) {
+                // Set after build(): M2.1's builder replaces any trainer factory (CUSTOM mode included) with its own.
+                pw.setTrainerContext(new SearchTrainerContext(search));
                 pw.fit(train);
             } catch (Exception ex) {
                 if (ex instanceof RuntimeException r) throw r;
@@ -61,6 +69,71 @@ public final class ParallelSearch {
             net.setListeners(own);
             incrementEpochCount(net);
             if (afterEpoch != null) afterEpoch.accept(e);
+        }
+    }
+
+    /**
+     * ParallelWrapper's averaging trainers, each drawing its replica's masks right before every minibatch. Without it a
+     * replica's first minibatch ran on masks copied (as JSON) from the main network while worker 0 was rewriting them
+     * block by block: half of one iteration's masks and half of the next, over the budget.
+     */
+    static final class SearchTrainerContext implements TrainerContext {
+        private final BranchBudgetListener search;
+
+        SearchTrainerContext(BranchBudgetListener search) {
+            this.search = search;
+        }
+
+        @Override
+        public void init(Model model, Object... args) {
+        }
+
+        @Override
+        public Trainer create(String uuid, int threadId, Model model, int rootDevice, boolean useMDS,
+                              ParallelWrapper wrapper, WorkspaceMode mode, int averagingFrequency) {
+            SearchTrainer t = new SearchTrainer(search, uuid + "_thread_" + threadId, threadId, model, useMDS, wrapper,
+                    mode, averagingFrequency);
+            t.setName("RepNAS search trainer " + threadId);
+            t.setDaemon(true);
+            return t;
+        }
+
+        @Override
+        public void finalizeRound(Model originalModel, Model... models) {
+        }
+
+        @Override
+        public void finalizeTraining(Model originalModel, Model... models) {
+        }
+    }
+
+    /** DL4J's averaging trainer; the masks of each minibatch follow from the replica's own (averaged) alpha and iteration. */
+    static final class SearchTrainer extends DefaultTrainer {
+        private final BranchBudgetListener search;
+
+        SearchTrainer(BranchBudgetListener search, String uuid, int threadId, Model model, boolean useMDS,
+                      ParallelWrapper wrapper, WorkspaceMode mode, int averagingFrequency) {
+            this.search = search;
+            this.uuid = uuid;
+            this.threadId = threadId;
+            this.originalModel = model;
+            this.replicatedModel = model;
+            this.useMDS = useMDS;
+            this.parallelWrapper = wrapper;
+            this.workspaceMode = mode;
+            this.averagingFrequency = averagingFrequency;
+        }
+
+        @Override
+        protected void fit(DataSet dataSet) {
+            search.prepare(replicatedModel);
+            super.fit(dataSet);
+        }
+
+        @Override
+        protected void fit(MultiDataSet dataSet) {
+            search.prepare(replicatedModel);
+            super.fit(dataSet);
         }
     }
 

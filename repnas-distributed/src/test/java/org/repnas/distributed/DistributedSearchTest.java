@@ -112,6 +112,26 @@ class DistributedSearchTest {
         checkSearch(net, 2);
     }
 
+    /**
+     * A replica's first minibatch: ParallelWrapper copies the main network's configuration (as JSON) while worker 0
+     * rewrites its masks, so a replica can start with masks of two iterations, over the budget (seen on CI). The
+     * search's trainer draws them again before every minibatch.
+     */
+    @Test
+    void parallelTrainerDrawsMasksBeforeEveryMinibatch() {
+        STEPS.clear();
+        MultiLayerNetwork net = supernet();
+        RepNas.configure(net, config(), 512 / 32);
+        for (OdbbBlocks.Block b : OdbbBlocks.find(net)) b.conf().setActiveBranches(b.conf().getPresentBranches());
+        net.setListeners(new Recorder());
+        ParallelSearch.SearchTrainer trainer = new ParallelSearch.SearchTrainer(
+                new org.repnas.search.BranchBudgetListener(config()), "test", 1, net, false, null, null, 1);
+        trainer.fit(new DataSet(train.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 32)),
+                train.getLabels().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 32))));
+        assertEquals(1, STEPS.size());
+        assertEquals(7 + 1, STEPS.peek().active().stream().mapToInt(EnumSet::size).sum(), "budget 7 plus identity");
+    }
+
     @Test
     void sparkLocalModeWithTwoExecutors() {
         STEPS.clear();
