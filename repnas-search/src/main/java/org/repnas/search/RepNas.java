@@ -96,7 +96,10 @@ public final class RepNas {
             if (alphaDecay != null) c.setAlphaRegularization(alphaDecay);
         }
         if (config.configureOptimizer) {
-            CosineSchedule lr = new CosineSchedule(config.learningRate, Math.max(1, batchesPerEpoch * config.epochs), 0.0);
+            long fixedStart = (long) (config.epochs - config.fixed()) * batchesPerEpoch;
+            CosineSchedule lr = config.learningRateSchedule == SearchConfig.LearningRateSchedule.COSINE_FIXED_PHASE
+                    ? new CosineSchedule(config.learningRate, fixedStart, Math.max(1, config.fixed() * batchesPerEpoch), 0.0)
+                    : new CosineSchedule(config.learningRate, Math.max(1, batchesPerEpoch * config.epochs), 0.0);
             IUpdater updater = config.weightUpdater == SearchConfig.WeightUpdater.NESTEROV
                     ? new Nesterovs(lr, config.momentum) : new SgdMomentum(lr, config.momentum);
             List<Regularization> decay = config.weightDecay > 0 ? List.of(new L2Regularization(config.weightDecay)) : List.of();

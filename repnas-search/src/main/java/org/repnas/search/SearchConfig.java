@@ -44,6 +44,7 @@ public class SearchConfig implements Serializable, Cloneable {
     double alphaWeightDecay = 0;
     boolean configureOptimizer = false;
     WeightUpdater weightUpdater = WeightUpdater.SGD_MOMENTUM;
+    LearningRateSchedule learningRateSchedule = LearningRateSchedule.COSINE_ALL_EPOCHS;
     double learningRate = 0.1;
     double momentum = 0.9;
     double weightDecay = 1e-4;
@@ -52,7 +53,15 @@ public class SearchConfig implements Serializable, Cloneable {
     String modelName = "model";
     boolean checkpointEveryEpoch = true;
 
-    /** The weight optimizer {@link RepNas#configureOptimizer} installs. */
+    /** How {@link RepNas#configure} schedules the weights' learning rate. */
+    public enum LearningRateSchedule {
+        /** One cosine from the start to the end of training: the official recipe. */
+        COSINE_ALL_EPOCHS,
+        /** Constant while the supernet trains, then a cosine over the fixed epochs: the fixed architecture gets a whole decay. */
+        COSINE_FIXED_PHASE
+    }
+
+    /** The weight optimizer {@link RepNas#configure} installs. */
     public enum WeightUpdater {
         /** SGD with classical (heavy-ball) momentum, as PyTorch's SGD: the official recipe. */
         SGD_MOMENTUM,
@@ -126,6 +135,7 @@ public class SearchConfig implements Serializable, Cloneable {
      */
     public SearchConfig configureOptimizer(boolean b) { this.configureOptimizer = b; return this; }
     public SearchConfig weightUpdater(WeightUpdater u) { this.weightUpdater = u; return this; }
+    public SearchConfig learningRateSchedule(LearningRateSchedule s) { this.learningRateSchedule = s; return this; }
     public SearchConfig learningRate(double lr) { this.learningRate = lr; return this; }
     public SearchConfig momentum(double m) { this.momentum = m; return this; }
     /** L2 weight decay coupled into the gradient (PyTorch's weight_decay), conv and dense weights only. */
@@ -154,6 +164,7 @@ public class SearchConfig implements Serializable, Cloneable {
     public double getAlphaWeightDecay() { return alphaWeightDecay; }
     public boolean isConfigureOptimizer() { return configureOptimizer; }
     public WeightUpdater getWeightUpdater() { return weightUpdater; }
+    public LearningRateSchedule getLearningRateSchedule() { return learningRateSchedule; }
     public double getLearningRate() { return learningRate; }
     public double getMomentum() { return momentum; }
     public double getWeightDecay() { return weightDecay; }

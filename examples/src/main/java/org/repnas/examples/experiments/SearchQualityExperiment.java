@@ -88,6 +88,9 @@ public final class SearchQualityExperiment implements Callable<Integer> {
     @Option(names = "--alpha-lr", description = "alpha learning rate of the search (default: scaled to the run, "
             + "see SearchConfig)")
     Double alphaLr;
+    @Option(names = "--lr-schedule", description = "the search's learning-rate schedule: ${COMPLETION-CANDIDATES} "
+            + "(default: SearchConfig's)")
+    SearchConfig.LearningRateSchedule lrSchedule;
     @Option(names = "--out", defaultValue = "docs/results", description = "where search-quality.md/.json/.png go "
             + "(default ${DEFAULT-VALUE})")
     Path out;
@@ -219,6 +222,7 @@ public final class SearchQualityExperiment implements Callable<Integer> {
                 .filter(b -> b.conf().getPresentBranches().contains(Branch.IDENTITY)).count();
         SearchConfig config = weightRecipe(SearchConfig.budget((int) (c - identities)), seed).modelName(dataName + " search");
         if (alphaLr != null) config.alphaLearningRate(alphaLr);
+        if (lrSchedule != null) config.learningRateSchedule(lrSchedule);
         return config;
     }
 
