@@ -23,7 +23,9 @@ import java.util.Map;
  * Evaluates the architecture a search has found so far, and leaves no trace: the deterministic top C of alpha is
  * applied, the BatchNorm running statistics are re-estimated for it on a few training batches (a supernet's statistics
  * average over every architecture it sampled), the network is evaluated, then its active branches, gates and running
- * statistics are put back. Once the search has fixed the architecture, the network is evaluated as it is.
+ * statistics are put back. Once the search has fixed the architecture, it is evaluated as it is, its statistics
+ * re-estimated for its current weights all the same (what {@link RepNas#finish} delivers: running averages trail the
+ * weights) and put back.
  *
  * <p>Used by {@link ArchitectureEvaluationListener} (every epoch), by {@link ArchitectureScoreCalculator} (DL4J's
  * early stopping) and by {@link RepNasSearch}.
@@ -78,10 +80,10 @@ public final class ArchitectureEvaluator {
         try {
             if (!fixed) {
                 search.applyTopAlpha(model);
-                if (calibrationBatches > 0) {
-                    statistics = runningStatistics(blocks);
-                    recalibrate(model, calibration, calibrationBatches);
-                }
+            }
+            if (calibrationBatches > 0) {
+                statistics = runningStatistics(blocks);
+                recalibrate(model, calibration, calibrationBatches);
             }
             evaluation.reset();
             Evaluation ev = ((NeuralNetwork) model).doEvaluation(evaluation, new Evaluation())[0];

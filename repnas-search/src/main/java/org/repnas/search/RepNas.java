@@ -122,20 +122,33 @@ public final class RepNas {
     }
 
     /**
-     * Makes the searched architecture the network's, and returns it: the fixed architecture if the search fixed one;
-     * otherwise the deterministic top C of alpha, with BatchNorm statistics re-estimated for it on
-     * {@code calibration} (its first {@link SearchConfig#calibrationBatches} batches; null: none), so that the
-     * network fuses into what it computes.
+     * Makes the searched architecture the network's, and returns it: the fixed architecture if the search fixed one,
+     * otherwise the deterministic top C of alpha. Its BatchNorm statistics are then re-estimated for the final weights
+     * on {@code calibration} (its first {@link SearchConfig#calibrationBatches} batches; null: not), so that the
+     * network, and what it fuses into, computes what it was trained to: running averages trail weights that still
+     * moved in the last iterations (measured: FashionMnistNet after one fixed epoch on 3,000 images, 0.29 test accuracy
+     * with its running statistics, 0.66 with re-estimated ones, 0.66 too once 30 more running-average steps ran with
+     * the weights frozen).
      */
     public static Architecture finish(Model model, SearchConfig config, DataSetIterator calibration) {
         BranchBudgetListener search = new BranchBudgetListener(config);
         if (!OdbbBlocks.require(model).get(0).conf().isArchitectureFixed()) {
             search.applyTopAlpha(model);
-            if (calibration != null && config.calibrationBatches > 0) {
-                ArchitectureEvaluator.recalibrate(model, calibration, config.calibrationBatches);
-            }
+        }
+        if (calibration != null && config.calibrationBatches > 0) {
+            ArchitectureEvaluator.recalibrate(model, calibration, config.calibrationBatches);
         }
         return Architecture.of(model, config.modelName);
+    }
+
+    /**
+     * Re-estimates every ODBB's BatchNorm running statistics for the network's current weights and branches: the
+     * average of their batch statistics over the first {@code batches} batches of {@code data} (after a reset). What
+     * {@link #finish} does at the end of a search; useful for any network of ODBBs trained briefly.
+     */
+    public static void reestimateBatchNorm(Model model, DataSetIterator data, int batches) {
+        if (batches < 1) throw new IllegalArgumentException("batches must be at least 1, got " + batches);
+        ArchitectureEvaluator.recalibrate(model, data, batches);
     }
 
     private static List<Layer> layerConfs(Model model) {

@@ -132,14 +132,16 @@ public class SearchConfig implements Serializable, Cloneable {
     /**
      * true: the search replaces the network's updaters and regularization with this config's (weights: the updater,
      * lr with cosine decay, L2 weight decay on conv and dense weights only). Default false: the network keeps its own.
+     * Setting any of the weights' options below (updater, schedule, learning rate, momentum, weight decay) asks for
+     * it too: a learning rate that the search then ignored would be a silent surprise.
      */
     public SearchConfig configureOptimizer(boolean b) { this.configureOptimizer = b; return this; }
-    public SearchConfig weightUpdater(WeightUpdater u) { this.weightUpdater = u; return this; }
-    public SearchConfig learningRateSchedule(LearningRateSchedule s) { this.learningRateSchedule = s; return this; }
-    public SearchConfig learningRate(double lr) { this.learningRate = lr; return this; }
-    public SearchConfig momentum(double m) { this.momentum = m; return this; }
+    public SearchConfig weightUpdater(WeightUpdater u) { this.weightUpdater = u; this.configureOptimizer = true; return this; }
+    public SearchConfig learningRateSchedule(LearningRateSchedule s) { this.learningRateSchedule = s; this.configureOptimizer = true; return this; }
+    public SearchConfig learningRate(double lr) { this.learningRate = lr; this.configureOptimizer = true; return this; }
+    public SearchConfig momentum(double m) { this.momentum = m; this.configureOptimizer = true; return this; }
     /** L2 weight decay coupled into the gradient (PyTorch's weight_decay), conv and dense weights only. */
-    public SearchConfig weightDecay(double wd) { this.weightDecay = wd; return this; }
+    public SearchConfig weightDecay(double wd) { this.weightDecay = wd; this.configureOptimizer = true; return this; }
     /** Clips the global L2 norm of the gradient (alpha included, running statistics not) to this value; 0: none. */
     public SearchConfig gradientClipNorm(double n) { this.gradientClipNorm = n; return this; }
     /**

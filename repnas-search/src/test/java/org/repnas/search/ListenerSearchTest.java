@@ -22,6 +22,8 @@ import org.repnas.layers.TinySupernet;
 import org.repnas.search.data.EpochDataSource;
 import org.repnas.search.data.ShuffledDataSetIterator;
 
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.repnas.layers.OdbbConvLayer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -219,6 +221,24 @@ class ListenerSearchTest {
         RepNasSearch.Result resumed = RepNasSearch.resume(dir.resolve("cut"), src, test(), new PrintStream(said));
         assertTrue(said.toString().contains("checkpoint-e0001-b000000") && said.toString().contains("is damaged"), said.toString());
         assertEquals(full.model().params(), resumed.model().params(), "resumed from the previous checkpoint, exactly");
+    }
+
+    /** A learning rate set on the config is used, not silently ignored; without weight options the network keeps its own. */
+    @Test
+    void weightOptionsAskForTheSearchsOptimizer() {
+        MultiLayerNetwork own = TinySupernet.supernet(3);
+        IUpdater before = ((OdbbConvLayer) own.getLayerWiseConfigurations().getConf(0).getLayer()).getUpdater();
+        RepNas.configure(own, config(), 4);
+        assertEquals(before, ((OdbbConvLayer) own.getLayerWiseConfigurations().getConf(0).getLayer()).getUpdater(),
+                "no weight option set: the network's own updater stays");
+
+        MultiLayerNetwork asked = TinySupernet.supernet(3);
+        SearchConfig c = config().learningRate(0.07);
+        assertTrue(c.isConfigureOptimizer());
+        RepNas.configure(asked, c, 4);
+        IUpdater u = ((OdbbConvLayer) asked.getLayerWiseConfigurations().getConf(0).getLayer()).getUpdater();
+        assertTrue(u instanceof SgdMomentum, "the search's updater: " + u);
+        assertEquals(0.07, u.getLearningRate(0, 0), 1e-12);
     }
 
     @Test

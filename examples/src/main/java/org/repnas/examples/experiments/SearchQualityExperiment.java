@@ -200,6 +200,8 @@ public final class SearchQualityExperiment implements Callable<Integer> {
             ((NeuralNetwork) net).fit(source.iterator(e));
             net.incrementEpochCount();
         }
+        // as RepNas.finish does for the search rows: every row is evaluated with statistics of its final weights
+        RepNas.reestimateBatchNorm(net, source.iterator(0), recipe.getCalibrationBatches());
         return new Trained(net, a, null);
     }
 
