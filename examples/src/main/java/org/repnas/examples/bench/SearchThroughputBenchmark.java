@@ -56,7 +56,7 @@ public final class SearchThroughputBenchmark {
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
         try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
             MultiLayerNetwork net = network(config, train.numExamples() / BATCH / 2);
-            JavaRDD<DataSet> rdd = jsc.parallelize(train.asList(), 2).cache();
+            JavaRDD<DataSet> rdd = jsc.parallelize(train.asList(), 2);   // not cached: dl4j-spark persists it itself
             SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(jsc, net, SparkSearch.trainingMaster(config, 1, BATCH, 4));
             SparkSearch.fit(spark, config, rdd, 1, null);
             t0 = System.nanoTime();
