@@ -56,6 +56,29 @@ class SearchQualityExperimentTest {
         assertEquals(7, Files.list(runs).count());
     }
 
+    /** With --data pointing to CIFAR-10's binary files the experiment runs VGG-16 on them (a few images, two rows). */
+    @Test
+    void cifarBinaryFilesRunVgg16(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("cifar-10-batches-bin"));
+        java.util.Random random = new java.util.Random(7);
+        for (String[] f : new String[][]{{"data_batch_1.bin", "16"}, {"test_batch.bin", "8"}}) {
+            byte[] records = new byte[Integer.parseInt(f[1]) * 3073];
+            random.nextBytes(records);
+            for (int i = 0; i < records.length; i += 3073) records[i] = (byte) (i / 3073 % 10);
+            Files.write(data.resolve(f[0]), records);
+        }
+        Path out = dir.resolve("out"), runs = dir.resolve("runs");
+        assertEquals(0, SearchQualityExperiment.run("--data", data.toString(), "--train-size", "0", "--test-size", "0",
+                "--epochs", "2", "--batch", "8", "--seeds", "1", "--budgets", "20", "--methods", "PLAIN,ODBB",
+                "--out", out.toString(), "--runs", runs.toString()));
+        JsonNode json = SearchQualityExperiment.JSON.readTree(out.resolve("search-quality.json").toFile());
+        assertEquals("CIFAR-10", json.get("data").asText());
+        assertEquals(16, json.get("train_images").asInt());
+        Set<String> rows = new HashSet<>();
+        for (JsonNode row : json.get("rows")) rows.add(row.get("method").asText() + "/" + row.get("branches").asInt());
+        assertEquals(Set.of("PLAIN/13", "ODBB/20"), rows, "VGG-16's 13 blocks plain, and the search at C = 20");
+    }
+
     @Test
     void badFlagsSayWhatIsExpected() {
         assertEquals(2, SearchQualityExperiment.run("--methods", "BEST"));
