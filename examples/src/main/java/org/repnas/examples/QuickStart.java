@@ -54,9 +54,10 @@ public final class QuickStart implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         DataSet[] sets = loadData(data, trainSize, testSize);
-        System.out.printf("Fashion-MNIST: %d training and %d test images; budget %d of the network's 39 branches%s%n",
+        System.out.printf("Fashion-MNIST: %d training and %d test images; budget %d of the network's %s%n",
                 sets[0].numExamples(), sets[1].numExamples(), search.budget,
-                search.identity == IdentityMode.ALWAYS_ON ? " (plus its 3 identity branches, always on)" : "");
+                search.identity == IdentityMode.ALWAYS_ON ? "36 searchable branches (plus its 3 identity branches, always on)"
+                        : "39 branches");
         SearchRun.run(search, search.config("FashionMnistNet"),
                 () -> FashionMnistNet.builder().seed(search.seed).build().init(),
                 EpochDataSource.shuffled(sets[0], search.batch, search.seed),

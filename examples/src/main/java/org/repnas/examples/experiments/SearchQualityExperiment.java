@@ -137,6 +137,7 @@ public final class SearchQualityExperiment implements Callable<Integer> {
         loadData();
         int acb = branchesOf(preset(BlockPreset.ACB, 0));
         int[] cs = budgets != null ? budgets : new int[]{acb, Math.round(acb * 2f / 3)};
+        checkBudgets(cs);
         List<Method> rows = methods == null ? Arrays.asList(Method.values()) : Arrays.asList(methods);
         log.printf("%s: %d training and %d test images, %d epochs, batch %d, lr %.3f, %d seeds, budgets %s; runs in %s%n",
                 dataName, train.numExamples(), test.numExamples(), epochs, batch, lr, seeds, Arrays.toString(cs), runs);
@@ -216,6 +217,21 @@ public final class SearchQualityExperiment implements Callable<Integer> {
         double mean = Arrays.stream(alphas).average().orElse(0);
         double std = Math.sqrt(Arrays.stream(alphas).map(v -> (v - mean) * (v - mean)).average().orElse(0));
         return new Trained((MultiLayerNetwork) r.model(), r.architecture(), std);
+    }
+
+    /** Every C (identity included) must leave each block one branch besides the always-on identities: said before any run. */
+    private void checkBudgets(int[] cs) {
+        MultiLayerNetwork supernet = preset(BlockPreset.ALL, 0);
+        List<OdbbBlocks.Block> blocks = OdbbBlocks.require(supernet);
+        long identities = blocks.stream().filter(b -> b.conf().getPresentBranches().contains(Branch.IDENTITY)).count();
+        int all = blocks.stream().mapToInt(b -> b.conf().getPresentBranches().size()).sum();
+        for (int c : cs) {
+            if (c < blocks.size() + identities || c > all) {
+                throw new IllegalArgumentException("--budgets " + c + ": the " + (cifar ? "VGG-16" : "FashionMnistNet")
+                        + " supernet has " + blocks.size() + " blocks and " + identities + " always-on identity branches, so "
+                        + "a budget C (identity included) must be between " + (blocks.size() + identities) + " and " + all);
+            }
+        }
     }
 
     /** The search's config for C branches in total: identity always on, so C minus the identities compete. */

@@ -69,18 +69,20 @@ class SearchQualityExperimentTest {
         }
         Path out = dir.resolve("out"), runs = dir.resolve("runs");
         assertEquals(0, SearchQualityExperiment.run("--data", data.toString(), "--train-size", "0", "--test-size", "0",
-                "--epochs", "2", "--batch", "8", "--seeds", "1", "--budgets", "20", "--methods", "PLAIN,ODBB",
+                "--epochs", "2", "--batch", "8", "--seeds", "1", "--budgets", "26", "--methods", "PLAIN,ODBB",
                 "--out", out.toString(), "--runs", runs.toString()));
         JsonNode json = SearchQualityExperiment.JSON.readTree(out.resolve("search-quality.json").toFile());
         assertEquals("CIFAR-10", json.get("data").asText());
         assertEquals(16, json.get("train_images").asInt());
         Set<String> rows = new HashSet<>();
         for (JsonNode row : json.get("rows")) rows.add(row.get("method").asText() + "/" + row.get("branches").asInt());
-        assertEquals(Set.of("PLAIN/13", "ODBB/20"), rows, "VGG-16's 13 blocks plain, and the search at C = 20");
+        assertEquals(Set.of("PLAIN/13", "ODBB/26"), rows, "VGG-16's 13 blocks plain, and the search at C = 26");
     }
 
     @Test
     void badFlagsSayWhatIsExpected() {
         assertEquals(2, SearchQualityExperiment.run("--methods", "BEST"));
+        assertEquals(2, SearchQualityExperiment.run("--budgets", "5", "--train-size", "16", "--test-size", "8"),
+                "a budget below one branch per block plus the identities");
     }
 }
