@@ -49,14 +49,15 @@ class GradientCheckTest {
         Nd4j.setDefaultDataTypes(previous, previous);
     }
 
+    /** Two ALL blocks; gate temperatures 0.6 and 1.7, so that alpha's checks cover a temperature other than 1. */
     private static MultiLayerNetwork twoBlocks(GateMode gateMode, int groups) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .dataType(DataType.DOUBLE).seed(42).updater(new NoOp())
                 .list()
                 .layer(OdbbConvLayer.builder().kernelSize(3).stride(2).nOut(4).groups(groups).preset(BlockPreset.ALL)
-                        .activation(Activation.TANH).alphaUpdater(new NoOp()).gateMode(gateMode).build())
+                        .activation(Activation.TANH).alphaUpdater(new NoOp()).gateMode(gateMode).gateTemperature(0.6).build())
                 .layer(OdbbConvLayer.builder().kernelSize(3).stride(1).nOut(4).groups(groups).preset(BlockPreset.ALL)
-                        .activation(Activation.TANH).alphaUpdater(new NoOp()).gateMode(gateMode).build())
+                        .activation(Activation.TANH).alphaUpdater(new NoOp()).gateMode(gateMode).gateTemperature(1.7).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).nOut(3).build())
                 .setInputType(InputType.convolutional(7, 6, 2))
